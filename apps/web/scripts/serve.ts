@@ -1,0 +1,54 @@
+/**
+ * `pnpm start` and `pnpm dev`: checks the configuration, starts the embedded PostgreSQL unless
+ * DATABASE_URL names a database, applies pending migrations, then runs Next.js on PORT.
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { ConfigError, loadConfig } from "@enroll/api/config";
+import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
+
+const mode = process.argv[2] === "dev" ? "dev" : "start";
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+})();
+
+const embedded = config.databaseUrl
+  ? undefined
+  : await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
+if (embedded) {
+  console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
+}
+const databaseUrl = config.databaseUrl ?? embedded!.url;
+
+try {
+  const applied = await migrateDatabase(databaseUrl);
+  console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
+} catch (error) {
+  await embedded?.stop();
+  fail(`Could not migrate the database: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const next = spawn(process.execPath, [nextBin, mode, "--port", String(config.port)], {
+  stdio: "inherit",
+  env: { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" },
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => next.kill(signal));
+}
+next.on("exit", async (code, signal) => {
+  await embedded?.stop();
+  process.exit(code ?? (signal ? 0 : 1));
+});

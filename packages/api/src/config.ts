@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+
+/** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
+const port = z.coerce.number().int().min(1).max(65_535);
+
+const environment = z.object({
+  ACCOUNT_ALLOW_SIGNUP: flag.default(true),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
+    .optional(),
+  PORT: port.default(3000),
+  EMBEDDED_POSTGRES_PORT: port.default(54_329),
+});
+
+export interface Config {
+  account: { allowSignup: boolean };
+  /** Unset means: start the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  port: number;
+  /** Where the embedded PostgreSQL listens when it is used. */
+  embeddedPostgresPort: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and checks the configuration; a bad value stops the start with a sentence that names it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environment.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== "")),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}=${JSON.stringify(env[key])} is not valid: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const settings = parsed.data;
+  return {
+    account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
+    databaseUrl: settings.DATABASE_URL,
+    port: settings.PORT,
+    embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT,
+  };
+}

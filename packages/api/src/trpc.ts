@@ -1,0 +1,34 @@
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import type { Context } from "./context.ts";
+import { toErrorBody } from "./errors.ts";
+
+const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: "BAD_REQUEST",
+  403: "FORBIDDEN",
+  409: "CONFLICT",
+};
+
+const t = initTRPC.context<Context>().create({
+  // Clients see the error code and a sentence, never a stack or the cause behind an internal error.
+  errorFormatter: ({ shape, error }) => ({
+    ...shape,
+    message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal Server Error" : shape.message,
+    data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path },
+  }),
+});
+
+/**
+ * Gives every failure inside a procedure, input validation included, the same status and sentence
+ * that `POST /users` answers with, as a typed tRPC error.
+ */
+const withDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause ?? result.error;
+  const { code, message } = toErrorBody(cause);
+  throw new TRPCError({ code: TRPC_CODE_BY_STATUS[code] ?? "INTERNAL_SERVER_ERROR", message, cause });
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(withDomainErrors);

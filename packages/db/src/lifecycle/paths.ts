@@ -1,0 +1,11 @@
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+export const paths = {
+  repoRoot,
+  schema: `${repoRoot}prisma/schema.prisma`,
+  migrations: `${repoRoot}prisma/migrations`,
+  /** Where the embedded PostgreSQL keeps its data (git-ignored). */
+  embeddedData: `${repoRoot}.data/postgres`,
+};

@@ -1,0 +1,2 @@
+export * from "./create-user.ts";
+export * from "./error-body.ts";
