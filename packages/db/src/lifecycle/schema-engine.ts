@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import { SchemaEngine, type MigrationList, type SchemaContainer } from "@prisma/schema-engine-wasm";
+import type { MigrationList, SchemaContainer, SchemaEngine } from "@prisma/schema-engine-wasm";
 import { paths } from "./paths.ts";
 
 /** Prisma's own migration engine (its WASM build), talking to the database through a driver adapter. */
@@ -10,6 +10,8 @@ export async function withSchemaEngine<T>(
   adapter: SqlMigrationAwareDriverAdapterFactory,
   work: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
+  // Loaded on first use: Node 20 imports WebAssembly modules only with --experimental-wasm-modules.
+  const { SchemaEngine } = await import("@prisma/schema-engine-wasm");
   const schema = await readSchema();
   const engine = await SchemaEngine.new(
     { datamodels: [[schema.path, schema.content]] },

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "@enroll/db";
+import { createMigratedDatabase } from "@enroll/db/testing";
+import { createUser, EmailTakenError, SignUpDisabledError, type Context } from "../src/index.ts";
+
+let db: Database;
+const context = (allowSignup = true): Context => ({
+  db,
+  config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+});
+
+beforeAll(async () => {
+  db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+});
+afterAll(() => db.$disconnect());
+
+describe("createUser", () => {
+  it("writes the user, its unverified email and its primary email in one go", async () => {
+    const created = await createUser(context(), { email: "new@example.com" });
+
+    expect(created.id).toBe(created.user_id);
+    const user = await db.user.findUniqueOrThrow({
+      where: { id: created.user_id },
+      include: { emails: true, primaryEmail: true },
+    });
+    expect(user.emails).toEqual([
+      expect.objectContaining({ id: created.email_id, address: "new@example.com", verified: false }),
+    ]);
+    expect(user.primaryEmail).toEqual(expect.objectContaining({ emailId: created.email_id, userId: user.id }));
+  });
+
+  it("refuses an address another user owns and writes nothing", async () => {
+    await createUser(context(), { email: "taken@example.com" });
+    const usersBefore = await db.user.count();
+
+    await expect(createUser(context(), { email: "taken@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
+    expect(await db.user.count()).toBe(usersBefore);
+    expect(await db.email.count({ where: { address: "taken@example.com" } })).toBe(1);
+  });
+
+  it("gives an address that no user owns yet to the new user", async () => {
+    const orphan = await db.email.create({ data: { address: "unowned@example.com" } });
+
+    const created = await createUser(context(), { email: "unowned@example.com" });
+
+    expect(created.email_id).toBe(orphan.id);
+    expect(await db.email.findUniqueOrThrow({ where: { id: orphan.id } })).toMatchObject({
+      userId: created.user_id,
+      verified: false,
+    });
+    expect(await db.primaryEmail.findUnique({ where: { userId: created.user_id } })).toMatchObject({
+      emailId: orphan.id,
+    });
+  });
+
+  it("lets exactly one of many concurrent sign-ups for one address win", async () => {
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 20 }, () => createUser(context(), { email: "race@example.com" })),
+    );
+
+    const won = attempts.filter((attempt) => attempt.status === "fulfilled");
+    const lost = attempts.filter((attempt) => attempt.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost.map((attempt) => attempt.reason)).toEqual(Array(19).fill(expect.any(EmailTakenError)));
+    expect(await db.email.count({ where: { address: "race@example.com" } })).toBe(1);
+    expect(await db.user.count({ where: { emails: { some: { address: "race@example.com" } } } })).toBe(1);
+  });
+
+  it("writes nothing while sign-up is disabled", async () => {
+    await expect(createUser(context(false), { email: "closed@example.com" })).rejects.toBeInstanceOf(
+      SignUpDisabledError,
+    );
+    expect(await db.email.count({ where: { address: "closed@example.com" } })).toBe(0);
+  });
+});

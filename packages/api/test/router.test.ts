@@ -1,0 +1,74 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "@enroll/db";
+import { createMigratedDatabase } from "@enroll/db/testing";
+import { createCaller } from "../src/index.ts";
+
+let db: Database;
+const caller = (allowSignup = true) =>
+  createCaller({
+    db,
+    config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+  });
+
+beforeAll(async () => {
+  db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+});
+afterAll(() => db.$disconnect());
+
+async function failureOf(call: Promise<unknown>): Promise<Pick<TRPCError, "code" | "message">> {
+  const error = await call.then(
+    () => expect.unreachable("the call succeeded"),
+    (error: unknown) => error,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  const { code, message } = error as TRPCError;
+  return { code, message };
+}
+
+describe("users.create", () => {
+  it("creates a user from a lower-cased address", async () => {
+    const created = await caller().users.create({ email: "Mixed.Case@Example.COM" });
+
+    expect(created).toEqual({ id: created.user_id, user_id: expect.any(String), email_id: expect.any(String) });
+    expect(await db.email.findUniqueOrThrow({ where: { id: created.email_id } })).toMatchObject({
+      address: "mixed.case@example.com",
+    });
+  });
+
+  it("answers an address that is taken in any letter case with CONFLICT", async () => {
+    await caller().users.create({ email: "once@example.com" });
+
+    expect(await failureOf(caller().users.create({ email: "ONCE@example.com" }))).toEqual({
+      code: "CONFLICT",
+      message: "Conflict",
+    });
+  });
+
+  it.each([
+    [{ email: "" }, "email is a required field"],
+    [{}, "email is a required field"],
+    [{ email: "user@localhost" }, "email must be a valid email address"],
+    [{ email: 123 }, "email must be a string"],
+  ])("answers %j with BAD_REQUEST and a plain sentence", async (input, message) => {
+    expect(await failureOf(caller().users.create(input as never))).toEqual({ code: "BAD_REQUEST", message });
+  });
+
+  it("answers FORBIDDEN before looking at the input while sign-up is disabled", async () => {
+    expect(await failureOf(caller(false).users.create({ email: "not an address" }))).toEqual({
+      code: "FORBIDDEN",
+      message: "Forbidden",
+    });
+  });
+
+  it("answers an unexpected failure with a bare INTERNAL_SERVER_ERROR", async () => {
+    const broken = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
+    const call = createCaller({
+      db: broken,
+      config: { account: { allowSignup: true }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+    }).users.create({ email: "fine@example.com" });
+
+    expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
+    await broken.$disconnect();
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Real PostgreSQL for tests: one embedded server per test run (started in Vitest's global setup)
+ * and a fresh, migrated database per test file.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./lifecycle/embedded.ts";
+import { migrateDatabase } from "./lifecycle/migrate.ts";
+
+/** A TCP port that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throw-away embedded PostgreSQL server; its data folder is removed on stop. */
+export async function startTestPostgres(): Promise<EmbeddedDatabase> {
+  const parent = await mkdtemp(path.join(tmpdir(), "enroll-pg-"));
+  // Readable by the `postgres` user that runs the server when tests run as root.
+  await chmod(parent, 0o755);
+  const dataDir = path.join(parent, "data");
+  return startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+}
+
+/** Creates an empty database on the server at `serverUrl` and returns its URL. */
+export async function createEmptyDatabase(serverUrl: string): Promise<string> {
+  const name = `test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** An empty database with every migration applied. */
+export async function createMigratedDatabase(serverUrl: string): Promise<string> {
+  const url = await createEmptyDatabase(serverUrl);
+  await migrateDatabase(url);
+  return url;
+}
