@@ -1,12 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startTestPostgres } from "./testing.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    postgresUrl: string;
-  }
-}
-
 /** Vitest global setup: one embedded PostgreSQL for the whole run; `inject("postgresUrl")` reaches it. */
 export default async function setup(project: TestProject) {
   const server = await startTestPostgres();

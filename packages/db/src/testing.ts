@@ -8,8 +8,16 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import type {} from "vitest";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./lifecycle/embedded.ts";
 import { migrateDatabase } from "./lifecycle/migrate.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The embedded server of this test run, for `createMigratedDatabase(inject("postgresUrl"))`. */
+    postgresUrl: string;
+  }
+}
 
 /** A TCP port that nothing listens on right now. */
 export async function freePort(): Promise<number> {
