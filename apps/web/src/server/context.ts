@@ -6,7 +6,7 @@ const cache = globalThis as typeof globalThis & { enrollContext?: Context };
 
 /**
  * The configuration and database pool, made once per server process (and kept across hot reloads
- * in development). `scripts/serve.ts` has already checked the configuration and set DATABASE_URL.
+ * in development). `scripts/run.ts` has already checked the configuration and set DATABASE_URL.
  */
 export function getContext(): Context {
   if (cache.enrollContext) return cache.enrollContext;

@@ -13,14 +13,14 @@ export interface RunningApp {
 const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * Starts the built app the way `pnpm start` does (scripts/serve.ts: migrations, then `next start`)
+ * Starts the built app the way `pnpm start` does (scripts/run.ts: migrations, then `next start`)
  * on a free port against `databaseUrl`, and resolves once it answers HTTP.
  */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/serve.ts", "start"],
+    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/run.ts", "start"],
     {
       cwd: webRoot,
       env: { ...process.env, NODE_ENV: "production", ...env, DATABASE_URL: databaseUrl, PORT: String(port) },

@@ -1,13 +1,15 @@
 /**
- * `pnpm start` and `pnpm dev`: checks the configuration, starts the embedded PostgreSQL unless
- * DATABASE_URL names a database, applies pending migrations, then runs Next.js on PORT.
+ * `pnpm start`, `pnpm dev` and `pnpm db:migrate`: checks the configuration, starts the embedded
+ * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
+ * migrating, runs Next.js on PORT.
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
 
-const mode = process.argv[2] === "dev" ? "dev" : "start";
+const modes = ["start", "dev", "migrate"] as const;
+const mode = modes.find((known) => known === process.argv[2]) ?? fail(`Usage: run.ts ${modes.join("|")}`);
 
 function fail(message: string): never {
   console.error(message);
@@ -29,7 +31,7 @@ const embedded = config.databaseUrl
 if (embedded) {
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
 }
-const databaseUrl = config.databaseUrl ?? embedded!.url;
+const databaseUrl = embedded?.url ?? config.databaseUrl ?? fail("No database");
 
 try {
   const applied = await migrateDatabase(databaseUrl);
@@ -37,6 +39,10 @@ try {
 } catch (error) {
   await embedded?.stop();
   fail(`Could not migrate the database: ${error instanceof Error ? error.message : String(error)}`);
+}
+if (mode === "migrate") {
+  await embedded?.stop();
+  process.exit(0);
 }
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
