@@ -1,10 +1,6 @@
 import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    globalSetup: ["./src/testing-global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    execArgv: ["--experimental-wasm-modules", "--no-warnings"],
-  },
-});
+const config = testConfig("db", { database: true });
+// This package holds the global setup itself, so it names the file rather than the export.
+export default defineConfig({ ...config, test: { ...config.test, globalSetup: ["./src/testing-global-setup.ts"] } });

@@ -1,0 +1,30 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Runs `pnpm start`'s launcher with `env` and returns how it ended; it must stop before starting anything. */
+function launch(env: Record<string, string>) {
+  const run = spawnSync(
+    process.execPath,
+    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/run.ts", "start"],
+    { cwd: webRoot, env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 },
+  );
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe("configuration checked at start", () => {
+  it.each([
+    [{ ACCOUNT_ALLOW_SIGNUP: "maybe" }, 'ACCOUNT_ALLOW_SIGNUP="maybe" is not valid'],
+    [{ PORT: "eighty" }, 'PORT="eighty" is not valid'],
+    [{ PORT: "70000" }, 'PORT="70000" is not valid'],
+    [{ DATABASE_URL: "mysql://localhost/enroll" }, "must be a postgresql:// connection URL"],
+  ])("refuses %j with a sentence naming it", (env, sentence) => {
+    const { status, stderr } = launch(env);
+
+    expect(status).toBe(1);
+    expect(stderr).toContain("Invalid configuration");
+    expect(stderr).toContain(sentence);
+  });
+});

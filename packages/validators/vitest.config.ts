@@ -1,0 +1,4 @@
+import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
+
+export default defineConfig(testConfig("validators", { database: false }));

@@ -1,0 +1,22 @@
+import path from "node:path";
+import type { ViteUserConfig } from "vitest/config";
+
+/**
+ * The Vitest settings every package shares. With TEST_REPORT_DIR set (as `pnpm test` does), each
+ * package also writes a JSON report there, from which the run's closing line is counted.
+ */
+export function testConfig(packageName: string, { database }: { database: boolean }): ViteUserConfig {
+  const reportDir = process.env.TEST_REPORT_DIR;
+  return {
+    test: {
+      globalSetup: database ? ["@enroll/db/testing/global-setup"] : [],
+      testTimeout: 60_000,
+      hookTimeout: 90_000,
+      // Node 20 loads Prisma's WASM migration engine only with this flag.
+      execArgv: ["--experimental-wasm-modules", "--no-warnings"],
+      reporters: reportDir
+        ? ["default", ["json", { outputFile: path.join(reportDir, `${packageName}.json`) }]]
+        : ["default"],
+    },
+  };
+}
