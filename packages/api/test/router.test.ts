@@ -1,8 +1,9 @@
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createCaller } from "../src/index.ts";
+import { appRouter, createCaller } from "../src/index.ts";
 
 let db: Database;
 const caller = (allowSignup = true) =>
@@ -61,14 +62,46 @@ describe("users.create", () => {
     });
   });
 
-  it("answers an unexpected failure with a bare INTERNAL_SERVER_ERROR", async () => {
+  describe("on an unexpected failure", () => {
     const broken = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
-    const call = createCaller({
+    const brokenContext = {
       db: broken,
       config: { account: { allowSignup: true }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
-    }).users.create({ email: "fine@example.com" });
+    };
+    const serverLog = vi.spyOn(console, "error").mockImplementation(() => {});
+    afterAll(async () => {
+      serverLog.mockRestore();
+      await broken.$disconnect();
+    });
 
-    expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
-    await broken.$disconnect();
+    it("answers with a bare INTERNAL_SERVER_ERROR and logs the cause on the server", async () => {
+      const call = createCaller(brokenContext).users.create({ email: "fine@example.com" });
+
+      expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
+      expect(serverLog).toHaveBeenCalledWith("Unexpected failure:", expect.objectContaining({ code: "P2010" }));
+    });
+
+    it("sends no stack or cause over HTTP, even outside production", async () => {
+      expect(process.env.NODE_ENV).not.toBe("production");
+      const response = await fetchRequestHandler({
+        endpoint: "/api/trpc",
+        req: new Request("http://localhost/api/trpc/users.create", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ email: "fine@example.com" }),
+        }),
+        router: appRouter,
+        createContext: () => brokenContext,
+      });
+
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: {
+          code: -32603,
+          message: "Internal Server Error",
+          data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500, path: "users.create" },
+        },
+      });
+    });
   });
 });
