@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
-import { error, postUser, send } from "../support/rest.ts";
+import { callMutation, error, postUser } from "../support/rest.ts";
 
 let app: RunningApp;
 let db: Database;
@@ -33,11 +33,7 @@ it("answers 403 before looking at the body", async () => {
 });
 
 it("answers the tRPC door with FORBIDDEN too", async () => {
-  const answer = await send(app.url, "/api/trpc/users.create", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: "closed@example.com" }),
-  });
+  const answer = await callMutation(app.url, "users.create", { email: "closed@example.com" });
 
   expect(answer.status).toBe(403);
   expect(answer.body).toMatchObject({ error: { message: "Forbidden", data: { code: "FORBIDDEN" } } });

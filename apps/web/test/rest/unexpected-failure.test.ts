@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
-import { error, postUser, send } from "../support/rest.ts";
+import { callMutation, error, postUser } from "../support/rest.ts";
 
 let app: RunningApp;
 
@@ -28,11 +28,7 @@ it("answers POST /users with a bare 500 that tells nothing of the inside", async
 });
 
 it("answers users.create with a bare INTERNAL_SERVER_ERROR", async () => {
-  const answer = await send(app.url, "/api/trpc/users.create", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: "unlucky@example.com" }),
-  });
+  const answer = await callMutation(app.url, "users.create", { email: "unlucky@example.com" });
 
   expect(answer.status).toBe(500);
   expect(answer.body).toMatchObject({

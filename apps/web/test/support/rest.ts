@@ -33,3 +33,12 @@ export function postUser(baseUrl: string, body: unknown, headers: Record<string,
 export function error(code: number, message: string) {
   return { code, message };
 }
+
+/** A tRPC mutation called over plain HTTP, as any client of `/api/trpc` would. */
+export function callMutation(baseUrl: string, procedure: string, input: unknown): Promise<Answer> {
+  return send(baseUrl, `/api/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(input),
+  });
+}
