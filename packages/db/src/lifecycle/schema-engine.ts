@@ -5,16 +5,20 @@ import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-util
 import type { MigrationList, SchemaContainer, SchemaEngine } from "@prisma/schema-engine-wasm";
 import { paths } from "./paths.ts";
 
-/** Prisma's own migration engine (its WASM build), talking to the database through a driver adapter. */
+/**
+ * Prisma's own migration engine (its WASM build), talking to the database through a driver adapter,
+ * loaded with `schema` (prisma/schema.prisma unless given).
+ */
 export async function withSchemaEngine<T>(
   adapter: SqlMigrationAwareDriverAdapterFactory,
   work: (engine: SchemaEngine) => Promise<T>,
+  schema?: SchemaContainer,
 ): Promise<T> {
   // Loaded on first use: Node 20 imports WebAssembly modules only with --experimental-wasm-modules.
   const { SchemaEngine } = await import("@prisma/schema-engine-wasm");
-  const schema = await readSchema();
+  const { path: schemaPath, content } = schema ?? (await readSchema());
   const engine = await SchemaEngine.new(
-    { datamodels: [[schema.path, schema.content]] },
+    { datamodels: [[schemaPath, content]] },
     () => {},
     bindMigrationAwareSqlAdapterFactory(adapter),
   );
@@ -27,8 +31,8 @@ export async function withSchemaEngine<T>(
 
 export const noFilters = { externalTables: [], externalEnums: [] };
 
-export async function readSchema(): Promise<SchemaContainer> {
-  return { path: paths.schema, content: await readFile(paths.schema, "utf8") };
+export async function readSchema(schemaPath = paths.schema): Promise<SchemaContainer> {
+  return { path: schemaPath, content: await readFile(schemaPath, "utf8") };
 }
 
 /** The migrations folder in the shape the engine expects, as `prisma migrate` reads it. */
