@@ -15,6 +15,8 @@ const MIGRATION_LOCK_KEY = 7_265_843_110;
  */
 export async function migrateDatabase(url: string): Promise<string[]> {
   const lock = new pg.Client({ connectionString: url });
+  // A connection lost mid-migration fails the pending query; without a listener it would crash the process.
+  lock.on("error", () => {});
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
