@@ -25,36 +25,37 @@ const config = (() => {
   }
 })();
 
-const embedded = config.databaseUrl
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
-if (embedded) {
+/** The database to serve: DATABASE_URL's, or else the embedded one, started here and stopped on exit. */
+async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
+  const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
+  return embedded;
 }
-const databaseUrl = embedded?.url ?? config.databaseUrl ?? fail("No database");
 
+const database = await openDatabase();
 try {
-  const applied = await migrateDatabase(databaseUrl);
+  const applied = await migrateDatabase(database.url);
   console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
 } catch (error) {
-  await embedded?.stop();
+  await database.stop();
   fail(`Could not migrate the database: ${error instanceof Error ? error.message : String(error)}`);
 }
 if (mode === "migrate") {
-  await embedded?.stop();
+  await database.stop();
   process.exit(0);
 }
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const next = spawn(process.execPath, [nextBin, mode, "--port", String(config.port)], {
   stdio: "inherit",
-  env: { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" },
+  env: { ...process.env, DATABASE_URL: database.url, NEXT_TELEMETRY_DISABLED: "1" },
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => next.kill(signal));
 }
 next.on("exit", async (code, signal) => {
-  await embedded?.stop();
+  await database.stop();
   process.exit(code ?? (signal ? 0 : 1));
 });
