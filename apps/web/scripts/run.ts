@@ -27,7 +27,10 @@ const config = (() => {
 
 const embedded = config.databaseUrl
   ? undefined
-  : await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
+  : await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort }).catch(
+      (error: Error) =>
+        fail(`Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`),
+    );
 if (embedded) {
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
 }
