@@ -8,6 +8,8 @@ const config: NextConfig = {
   transpilePackages: ["@enroll/api", "@enroll/db", "@enroll/validators"],
   outputFileTracingRoot: monorepoRoot,
   turbopack: { root: monorepoRoot },
+  // `next dev` serves its scripts and hot reload only to localhost; 127.0.0.1 is the same machine.
+  allowedDevOrigins: ["127.0.0.1"],
   poweredByHeader: false,
   typedRoutes: true,
 };

@@ -1,12 +1,11 @@
-import { SignUpForm } from "@/components/sign-up-form";
+import { SignUp } from "@/components/sign-up";
 
 export default function SignUpPage() {
   return (
     <main>
       <div className="card">
-        <h1>Create your account</h1>
-        <p className="lead">One email address is all it takes.</p>
-        <SignUpForm />
+        <p className="brand">Enroll</p>
+        <SignUp />
       </div>
     </main>
   );

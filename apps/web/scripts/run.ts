@@ -28,7 +28,10 @@ const config = (() => {
 /** The database to serve: DATABASE_URL's, or else the embedded one, started here and stopped on exit. */
 async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
-  const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
+  const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort }).catch(
+    (error: Error) =>
+      fail(`Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`),
+  );
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
   return embedded;
 }

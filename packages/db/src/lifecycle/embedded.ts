@@ -18,6 +18,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent?: boolean;
 }): Promise<EmbeddedDatabase> {
+  // PostgreSQL explains a failed start (port taken, data folder locked) only in its log.
+  let startupLog: string | undefined = "";
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -25,11 +27,16 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     // initdb refuses to run as root; the package then runs PostgreSQL as a `postgres` user it creates.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
+    onLog: (message) => {
+      if (startupLog !== undefined) startupLog += String(message);
+    },
     onError: (message) => console.error(String(message)),
   });
   if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
-  await server.start();
+  await server.start().catch(() => {
+    throw new Error(`PostgreSQL did not start on port ${options.port}:\n${startupLog?.trim()}`);
+  });
+  startupLog = undefined;
   return {
     url: `postgresql://${credentials.user}:${credentials.password}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),

@@ -1,0 +1,128 @@
+"use client";
+
+import { useRef, useState, type FormEvent } from "react";
+import { useMutation } from "@tanstack/react-query";
+import type { TRPCClientErrorLike } from "@trpc/client";
+import type { AppRouter } from "@enroll/api";
+import { createUserInput, EMAIL_INVALID, type CreateUserResponse } from "@enroll/validators";
+import { useTRPC } from "@/trpc/react";
+
+interface Problem {
+  sentence: string;
+  /** Whether the address itself is at fault (marks the field invalid), rather than the service. */
+  aboutAddress: boolean;
+}
+
+/** What a person reads for each way the server can say no. */
+function problemFrom(error: TRPCClientErrorLike<AppRouter>): Problem {
+  switch (error.data?.code) {
+    case "CONFLICT":
+      return { sentence: "This email address is already registered.", aboutAddress: true };
+    case "BAD_REQUEST":
+      return { sentence: asSentence(error.message), aboutAddress: true };
+    case "FORBIDDEN":
+      return { sentence: "Sign-up is closed at the moment.", aboutAddress: false };
+    default:
+      return { sentence: "Something went wrong. Please try again in a moment.", aboutAddress: false };
+  }
+}
+
+/** The schema's messages are lower-case phrases, as the REST API answers them. */
+function asSentence(phrase: string): string {
+  return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}.`;
+}
+
+/** A stable ref callback, so React calls it once when the element mounts. */
+function focusOnMount(element: HTMLElement | null) {
+  element?.focus();
+}
+
+export function SignUp() {
+  const trpc = useTRPC();
+  const signUp = useMutation(trpc.users.create.mutationOptions());
+  const [invalidInput, setInvalidInput] = useState<string>();
+  const emailField = useRef<HTMLInputElement>(null);
+
+  const problem: Problem | undefined = invalidInput
+    ? { sentence: invalidInput, aboutAddress: true }
+    : signUp.error
+      ? problemFrom(signUp.error)
+      : undefined;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = createUserInput.safeParse({ email: new FormData(event.currentTarget).get("email") });
+    if (parsed.success) {
+      setInvalidInput(undefined);
+      signUp.mutate(parsed.data, { onError: () => emailField.current?.focus() });
+    } else {
+      signUp.reset();
+      setInvalidInput(asSentence(parsed.error.issues[0]?.message ?? EMAIL_INVALID));
+      emailField.current?.focus();
+    }
+  }
+
+  function onEdit() {
+    setInvalidInput(undefined);
+    if (signUp.isError) signUp.reset();
+  }
+
+  return (
+    <>
+      {signUp.isSuccess ? (
+        <Welcome account={signUp.data} email={signUp.variables.email} />
+      ) : (
+        <>
+          <h1>Create your account</h1>
+          <p className="lead">One email address is all it takes.</p>
+          <form onSubmit={onSubmit} noValidate aria-busy={signUp.isPending}>
+            <label htmlFor="email">Email address</label>
+            <input
+              ref={emailField}
+              id="email"
+              name="email"
+              type="email"
+              autoComplete="email"
+              placeholder="you@example.com"
+              required
+              aria-invalid={problem?.aboutAddress || undefined}
+              aria-describedby="email-problem"
+              // Read-only rather than disabled while sending: the field keeps focus, and can take it back on error.
+              readOnly={signUp.isPending}
+              onChange={onEdit}
+            />
+            <p id="email-problem" className="problem" role="alert">
+              {problem?.sentence}
+            </p>
+            <button type="submit" disabled={signUp.isPending}>
+              {signUp.isPending ? "Creating your account…" : "Create account"}
+            </button>
+          </form>
+        </>
+      )}
+      <p role="status" className="visually-hidden">
+        {signUp.isPending ? "Creating your account…" : signUp.isSuccess ? "Your account is ready." : ""}
+      </p>
+    </>
+  );
+}
+
+function Welcome({ account, email }: { account: CreateUserResponse; email: string }) {
+  return (
+    <>
+      {/* Focused so that keyboard and screen-reader users land on the outcome, not on the page's start. */}
+      <h1 tabIndex={-1} ref={focusOnMount}>
+        Welcome aboard
+      </h1>
+      <p className="lead">
+        The account for <strong>{email}</strong> is ready.
+      </p>
+      <dl className="ids">
+        <dt>User ID</dt>
+        <dd>{account.user_id}</dd>
+        <dt>Email ID</dt>
+        <dd>{account.email_id}</dd>
+      </dl>
+    </>
+  );
+}

@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { createDatabase, type Database } from "@enroll/db";
+import { createEmptyDatabase } from "@enroll/db/testing";
+import { startApp, type RunningApp } from "./support/app.ts";
+
+let app: RunningApp;
+let closedApp: RunningApp;
+let db: Database;
+let context: BrowserContext;
+let page: Page;
+
+/** Whatever has started so far, to be stopped even if something else failed to start. */
+const stops: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  const serverUrl = inject("postgresUrl");
+  const [databaseUrl, closedDatabaseUrl] = await Promise.all([
+    createEmptyDatabase(serverUrl),
+    createEmptyDatabase(serverUrl),
+  ]);
+  db = createDatabase(databaseUrl, { poolSize: 1 });
+  stops.push(() => db.$disconnect());
+  await Promise.all([
+    chromium
+      .launch({
+        executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+        args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+      })
+      .then(async (browser) => {
+        stops.push(() => browser.close());
+        context = await browser.newContext();
+      }),
+    startApp(databaseUrl).then((started) => {
+      stops.push(started.stop);
+      app = started;
+    }),
+    startApp(closedDatabaseUrl, { ACCOUNT_ALLOW_SIGNUP: "false" }).then((started) => {
+      stops.push(started.stop);
+      closedApp = started;
+    }),
+  ]);
+});
+
+afterAll(() => Promise.all(stops.map((stop) => stop())));
+
+// A page per test, in one context: its HTTP cache keeps the app's scripts warm from test to test.
+beforeEach(async () => {
+  page = await context.newPage();
+});
+
+afterEach(() => page.close());
+
+const emailField = () => page.getByLabel("Email address");
+const submitButton = () => page.locator("form").getByRole("button");
+
+async function signUp(address: string) {
+  await emailField().fill(address);
+  await submitButton().click();
+}
+
+/** The sentence tied to the field for screen readers: the element its aria-describedby names. */
+async function problemText(): Promise<string> {
+  const id = await emailField().getAttribute("aria-describedby");
+  const problem = page.locator(`[id="${id}"]`);
+  expect(await problem.getAttribute("role")).toBe("alert");
+  return (await problem.textContent()) ?? "";
+}
+
+const isFocused = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
+
+/** The id shown next to `label` on the welcome card. */
+const shownId = (label: string) => page.locator(`dt:text-is("${label}") + dd`).textContent();
+
+describe("the sign-up page", () => {
+  it("signs up and shows the new account's ids, the ones stored in the database", async () => {
+    await page.goto(app.url);
+    await signUp("Ada.Lovelace@example.com");
+
+    const welcome = page.getByRole("heading", { name: "Welcome aboard" });
+    await welcome.waitFor();
+    const stored = await db.email.findUniqueOrThrow({
+      where: { address: "ada.lovelace@example.com" },
+      include: { primaryEmail: true },
+    });
+    expect({ userId: await shownId("User ID"), emailId: await shownId("Email ID") }).toEqual({
+      userId: stored.userId,
+      emailId: stored.id,
+    });
+    expect(stored.primaryEmail?.userId).toBe(stored.userId);
+    expect(await isFocused(welcome)).toBe(true);
+  });
+
+  it("says an address is already registered, in any letter case, and puts focus back on the field", async () => {
+    const first = await fetch(`${app.url}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "grace.hopper@example.com" }),
+    });
+    expect(first.status).toBe(200);
+
+    await page.goto(app.url);
+    await signUp("GRACE.HOPPER@EXAMPLE.COM");
+
+    await expect.poll(problemText).toBe("This email address is already registered.");
+    expect(await isFocused(emailField())).toBe(true);
+    expect(await emailField().getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("checks the address in the browser, with the server's own sentences, before sending anything", async () => {
+    await page.goto(app.url);
+    const sent: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname.startsWith("/api/trpc/")) sent.push(request.postData() ?? "");
+    });
+
+    await signUp("user@localhost");
+    await expect.poll(problemText).toBe("Email must be a valid email address.");
+    expect(await isFocused(emailField())).toBe(true);
+    expect(await emailField().getAttribute("aria-invalid")).toBe("true");
+
+    await signUp("");
+    await expect.poll(problemText).toBe("Email is a required field.");
+
+    // Requests leave in order: if the refused attempts had sent anything, it would come before this one.
+    await signUp("alan.turing@example.com");
+    await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
+    expect(sent).toEqual([JSON.stringify({ email: "alan.turing@example.com" })]);
+  });
+
+  it("says sign-up is closed when the service does not allow it", async () => {
+    await page.goto(closedApp.url);
+    await signUp("someone@example.com");
+
+    await expect.poll(problemText).toBe("Sign-up is closed at the moment.");
+    expect(await isFocused(emailField())).toBe(true);
+    // The address is fine; the field is not marked as the cause.
+    expect(await emailField().getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("says something went wrong when the request fails", async () => {
+    await page.route("**/api/trpc/**", (route) => route.abort("connectionfailed"));
+    await page.goto(app.url);
+    await signUp("katherine.johnson@example.com");
+
+    await expect.poll(problemText).toBe("Something went wrong. Please try again in a moment.");
+    expect(await isFocused(emailField())).toBe(true);
+    expect(await submitButton().isEnabled()).toBe(true);
+  });
+
+  it("shows and announces the pending state while the request is in flight", async () => {
+    let releaseResponse = () => {};
+    const responseReleased = new Promise<void>((resolve) => (releaseResponse = resolve));
+    let requestArrived = () => {};
+    const requestHeld = new Promise<void>((resolve) => (requestArrived = resolve));
+    await page.route("**/api/trpc/**", async (route) => {
+      requestArrived();
+      await responseReleased;
+      await route.continue();
+    });
+    await page.goto(app.url);
+    await signUp("margaret.hamilton@example.com");
+    await requestHeld;
+
+    const status = page.getByRole("status");
+    await expect.poll(() => submitButton().textContent()).toBe("Creating your account…");
+    expect(await submitButton().isDisabled()).toBe(true);
+    expect(await emailField().isEditable()).toBe(false);
+    expect(await page.locator("form").getAttribute("aria-busy")).toBe("true");
+    expect(await status.textContent()).toBe("Creating your account…");
+
+    releaseResponse();
+    await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
+    expect(await status.textContent()).toBe("Your account is ready.");
+  });
+});
