@@ -97,9 +97,10 @@ const notAllowed = (method: string): ZodOpenApiOperationObject => ({
 
 /**
  * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
- * and shape answers, with `serverUrl` (where the running app is reached) as its only server.
+ * and shape answers, with `serverUrl` (where the running app is reached) as its only server; without
+ * it, for tools that need only the operations and schemas, the document names no server.
  */
-export function openApiDocument(serverUrl: string) {
+export function openApiDocument(serverUrl?: string) {
   return createDocument({
     openapi: "3.1.0",
     info: {
@@ -109,7 +110,7 @@ export function openApiDocument(serverUrl: string) {
         "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
         "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
     },
-    servers: [{ url: serverUrl }],
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     security: [],
     tags: [{ name: TAG }],
     paths: {
