@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
-import { createUserInput, createUserResponse, EMAIL_INVALID, errorBody } from "@enroll/validators";
+import { createUserInput, createUserResponse, EMAIL_INVALID, errorBody, type ErrorBody } from "@enroll/validators";
 import {
   EmailTakenError,
-  EnrollError,
   INTERNAL_SERVER_ERROR,
   InvalidRequestError,
   SignUpDisabledError,
+  toErrorBody,
 } from "../errors.ts";
 import {
   MAX_BODY_BYTES,
@@ -29,9 +29,8 @@ const allowHeader = z.string().meta({
   header: { id: "Allow" },
 });
 
-/** An error answer: the `{code, message}` body, with the sentence that `error` gives as its example. */
-function errorResponse(id: string, description: string, error: EnrollError | typeof INTERNAL_SERVER_ERROR) {
-  const example = error instanceof EnrollError ? { code: error.status, message: error.message } : error;
+/** An error answer: the `{code, message}` body, with what the client really reads as its example. */
+function errorResponse(id: string, description: string, example: ErrorBody) {
   return {
     id,
     description,
@@ -43,27 +42,35 @@ function errorResponse(id: string, description: string, error: EnrollError | typ
 const badRequest = errorResponse(
   "BadRequest",
   "The body is not a JSON object, or `email` is missing, not a string or not a valid address",
-  new InvalidRequestError(EMAIL_INVALID),
+  toErrorBody(new InvalidRequestError(EMAIL_INVALID)),
 );
-const forbidden = errorResponse("Forbidden", "Sign-up is disabled (`ACCOUNT_ALLOW_SIGNUP=false`)", new SignUpDisabledError());
-const conflict = errorResponse("Conflict", "A user already owns this email address, in any letter case", new EmailTakenError());
+const forbidden = errorResponse(
+  "Forbidden",
+  "Sign-up is disabled (`ACCOUNT_ALLOW_SIGNUP=false`)",
+  toErrorBody(new SignUpDisabledError()),
+);
+const conflict = errorResponse(
+  "Conflict",
+  "A user already owns this email address, in any letter case",
+  toErrorBody(new EmailTakenError()),
+);
 const payloadTooLarge = errorResponse(
   "PayloadTooLarge",
   `The body is larger than ${MAX_BODY_BYTES} bytes`,
-  new PayloadTooLargeError(),
+  toErrorBody(new PayloadTooLargeError()),
 );
 const unsupportedMediaType = errorResponse(
   "UnsupportedMediaType",
   "The body is not sent as `application/json`",
-  new UnsupportedMediaTypeError(),
+  toErrorBody(new UnsupportedMediaTypeError()),
 );
 const internalServerError = errorResponse("InternalServerError", "Internal server error", INTERNAL_SERVER_ERROR);
 const methodNotAllowed = {
-  ...errorResponse("MethodNotAllowed", "`/users` answers only POST", new MethodNotAllowedError()),
+  ...errorResponse("MethodNotAllowed", "`/users` answers only POST", toErrorBody(new MethodNotAllowedError())),
   headers: z.object({ "X-Request-Id": requestIdHeader, Allow: allowHeader }),
 } satisfies ZodOpenApiResponseObject;
 
-const createUser: ZodOpenApiOperationObject = {
+const createUserOperation: ZodOpenApiOperationObject = {
   tags: [TAG],
   summary: "Create a user",
   description:
@@ -115,7 +122,7 @@ export function openApiDocument(serverUrl?: string) {
     tags: [{ name: TAG }],
     paths: {
       "/users": {
-        post: createUser,
+        post: createUserOperation,
         get: notAllowed("GET"),
         head: notAllowed("HEAD"),
         put: notAllowed("PUT"),
