@@ -30,6 +30,9 @@ export class InvalidRequestError extends EnrollError {
   }
 }
 
+/** What the client sees of any failure we did not expect: nothing about its cause. */
+export const INTERNAL_SERVER_ERROR: ErrorBody = { code: 500, message: "Internal Server Error" };
+
 /**
  * The one place where a failure becomes what the client sees, for both doors: an expected failure
  * keeps its status and sentence, a validation failure reads as its first problem, and anything
@@ -41,5 +44,5 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { code: 400, message: error.issues[0]?.message ?? "Bad Request" };
   }
   console.error("Unexpected failure:", error);
-  return { code: 500, message: "Internal Server Error" };
+  return INTERNAL_SERVER_ERROR;
 }

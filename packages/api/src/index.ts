@@ -5,3 +5,4 @@ export { createUser } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { handleCreateUser, handleMethodNotAllowed } from "./rest/create-user.ts";
 export { MAX_BODY_BYTES } from "./rest/body.ts";
+export { openApiDocument } from "./openapi/document.ts";

@@ -24,7 +24,8 @@ const email = z
     },
   })
   // Addresses are stored and compared in lower case, as the reference server does.
-  .toLowerCase();
+  .toLowerCase()
+  .meta({ description: "The email address of the new user", examples: ["alice@example.com"] });
 
 /** The body of `POST /users` and the input of the `users.create` procedure. Unknown keys are dropped. */
 export const createUserInput = z.object({ email }, { error: BODY_NOT_AN_OBJECT });

@@ -1,0 +1,79 @@
+import { parseArgs } from "node:util";
+import { createViaRest, createViaTrpc, UnreachableError, type Refusal } from "./doors.ts";
+
+export const USAGE = `Usage: pnpm --filter cli start -- create <email> [--via rest|trpc] [--url <app url>]
+
+Creates a user through Enroll's REST API (POST /users, the default) or its tRPC API (users.create).
+  --via   rest or trpc (default: rest)
+  --url   where the Enroll app runs (default: http://localhost:3000)`;
+
+const doors = { rest: createViaRest, trpc: createViaTrpc };
+
+/** Where the command writes: `console` in a terminal. */
+export interface Terminal {
+  log(text: string): void;
+  error(text: string): void;
+}
+
+/** Runs one command line and returns its exit code: 0 done, 1 refused or failed, 2 misused. */
+export async function runCli(args: string[], terminal: Terminal): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      // `pnpm start -- create …` passes its `--` on.
+      args: args[0] === "--" ? args.slice(1) : args,
+      allowPositionals: true,
+      options: {
+        via: { type: "string", default: "rest" },
+        url: { type: "string", default: "http://localhost:3000" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    return misused(terminal, (error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    terminal.log(USAGE);
+    return 0;
+  }
+  const [command, email, ...rest] = positionals;
+  if (command !== "create" || !email || rest.length > 0) return misused(terminal);
+  if (values.via !== "rest" && values.via !== "trpc") return misused(terminal, `--via must be rest or trpc`);
+
+  try {
+    const outcome = await doors[values.via](values.url, email);
+    if ("refused" in outcome) {
+      terminal.error(`Could not create a user for ${email}: ${reasonFor(outcome.refused)}`);
+      return 1;
+    }
+    terminal.log(`Created a user for ${email} (via ${values.via === "rest" ? "REST" : "tRPC"}).`);
+    terminal.log(`  user_id:  ${outcome.created.user_id}`);
+    terminal.log(`  email_id: ${outcome.created.email_id}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof UnreachableError)) throw error;
+    terminal.error(`Could not create a user for ${email}: ${error.message}.`);
+    return 1;
+  }
+}
+
+/** The server's refusal in plain words; its own sentence where that is already one. */
+function reasonFor({ code, message }: Refusal): string {
+  switch (code) {
+    case 400:
+      return `${message}.`;
+    case 403:
+      return "sign-up is disabled on this server.";
+    case 409:
+      return "this email address is already registered.";
+    default:
+      return `the server answered ${code} ${message}.`;
+  }
+}
+
+function misused(terminal: Terminal, problem?: string): number {
+  if (problem) terminal.error(problem);
+  terminal.error(USAGE);
+  return 2;
+}

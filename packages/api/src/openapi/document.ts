@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
+import { createUserInput, createUserResponse, EMAIL_INVALID, errorBody, type ErrorBody } from "@enroll/validators";
+import {
+  EmailTakenError,
+  INTERNAL_SERVER_ERROR,
+  InvalidRequestError,
+  SignUpDisabledError,
+  toErrorBody,
+} from "../errors.ts";
+import {
+  MAX_BODY_BYTES,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../rest/body.ts";
+
+const TAG = "User Management";
+
+const requestIdHeader = z.string().meta({
+  description: "The caller's `X-Request-Id` when it sent a short token (letters, digits, `_.:-`), else a new UUID",
+  examples: ["9b2f6c1e-5d0a-4f57-8e1b-2a7c3d4e5f60"],
+  header: { id: "X-Request-Id" },
+});
+
+const allowHeader = z.string().meta({
+  description: "The only method that `/users` answers",
+  examples: ["POST"],
+  header: { id: "Allow" },
+});
+
+/** An error answer: the `{code, message}` body, with what the client really reads as its example. */
+function errorResponse(id: string, description: string, example: ErrorBody) {
+  return {
+    id,
+    description,
+    headers: z.object({ "X-Request-Id": requestIdHeader }),
+    content: { "application/json": { schema: errorBody, example } },
+  } satisfies ZodOpenApiResponseObject;
+}
+
+const badRequest = errorResponse(
+  "BadRequest",
+  "The body is not a JSON object, or `email` is missing, not a string or not a valid address",
+  toErrorBody(new InvalidRequestError(EMAIL_INVALID)),
+);
+const forbidden = errorResponse(
+  "Forbidden",
+  "Sign-up is disabled (`ACCOUNT_ALLOW_SIGNUP=false`)",
+  toErrorBody(new SignUpDisabledError()),
+);
+const conflict = errorResponse(
+  "Conflict",
+  "A user already owns this email address, in any letter case",
+  toErrorBody(new EmailTakenError()),
+);
+const payloadTooLarge = errorResponse(
+  "PayloadTooLarge",
+  `The body is larger than ${MAX_BODY_BYTES} bytes`,
+  toErrorBody(new PayloadTooLargeError()),
+);
+const unsupportedMediaType = errorResponse(
+  "UnsupportedMediaType",
+  "The body is not sent as `application/json`",
+  toErrorBody(new UnsupportedMediaTypeError()),
+);
+const internalServerError = errorResponse("InternalServerError", "Internal server error", INTERNAL_SERVER_ERROR);
+const methodNotAllowed = {
+  ...errorResponse("MethodNotAllowed", "`/users` answers only POST", toErrorBody(new MethodNotAllowedError())),
+  headers: z.object({ "X-Request-Id": requestIdHeader, Allow: allowHeader }),
+} satisfies ZodOpenApiResponseObject;
+
+const createUserOperation: ZodOpenApiOperationObject = {
+  tags: [TAG],
+  summary: "Create a user",
+  description:
+    "Used to create a new user. To disable this endpoint, `ACCOUNT_ALLOW_SIGNUP` must be set to false.\n\n" +
+    "The address is lower-cased before it is looked up and stored. Unknown keys in the body are ignored.",
+  operationId: "createUser",
+  deprecated: true,
+  requestBody: { content: { "application/json": { schema: createUserInput } } },
+  responses: {
+    200: {
+      description: "Details about the created user",
+      headers: z.object({ "X-Request-Id": requestIdHeader }),
+      content: { "application/json": { schema: createUserResponse } },
+    },
+    400: badRequest,
+    403: forbidden,
+    409: conflict,
+    413: payloadTooLarge,
+    415: unsupportedMediaType,
+    500: internalServerError,
+  },
+};
+
+/** `apps/web/app/users/route.ts` answers each of these with 405 (HEAD as Next.js derives it from GET). */
+const notAllowed = (method: string): ZodOpenApiOperationObject => ({
+  tags: [TAG],
+  summary: `${method} is not allowed`,
+  description: "Use POST to create a user.",
+  responses: { 405: methodNotAllowed },
+});
+
+/**
+ * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
+ * and shape answers, with `serverUrl` (where the running app is reached) as its only server; without
+ * it, for tools that need only the operations and schemas, the document names no server.
+ */
+export function openApiDocument(serverUrl?: string) {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Enroll API",
+      version: "1.0.0",
+      description:
+        "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
+        "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    security: [],
+    tags: [{ name: TAG }],
+    paths: {
+      "/users": {
+        post: createUserOperation,
+        get: notAllowed("GET"),
+        head: notAllowed("HEAD"),
+        put: notAllowed("PUT"),
+        patch: notAllowed("PATCH"),
+        delete: notAllowed("DELETE"),
+        options: notAllowed("OPTIONS"),
+      },
+    },
+    components: { schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody } },
+  });
+}
