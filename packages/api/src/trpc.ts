@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { Context } from "./context.ts";
-import { toErrorBody } from "./errors.ts";
+import { INTERNAL_SERVER_ERROR, toErrorBody } from "./errors.ts";
 
 const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: "BAD_REQUEST",
@@ -12,7 +12,7 @@ const t = initTRPC.context<Context>().create({
   // Clients see the error code and a sentence, never a stack or the cause behind an internal error.
   errorFormatter: ({ shape, error }) => ({
     ...shape,
-    message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal Server Error" : shape.message,
+    message: error.code === "INTERNAL_SERVER_ERROR" ? INTERNAL_SERVER_ERROR.message : shape.message,
     data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path },
   }),
 });

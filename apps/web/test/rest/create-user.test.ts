@@ -213,6 +213,13 @@ describe("/users with another method", () => {
     expect(answer).toMatchObject({ status: 405, body: error(405, "Method Not Allowed") });
     expect(answer.headers.get("allow")).toBe("POST");
   });
+
+  it("answers HEAD with 405 and Allow: POST, without a body", async () => {
+    const answer = await send(app.url, "/users", { method: "HEAD" });
+
+    expect(answer).toMatchObject({ status: 405, body: "" });
+    expect(answer.headers.get("allow")).toBe("POST");
+  });
 });
 
 describe("X-Request-Id", () => {

@@ -1,13 +1,10 @@
-export interface Answer {
-  status: number;
-  headers: Headers;
-  /** The parsed JSON body, or the raw text when it is not JSON. */
-  body: unknown;
-}
+import { expectToMatchDocument, type Exchange } from "./openapi.ts";
+
+export type Answer = Exchange;
 
 /**
- * One request to the app, answered as status, headers and parsed body. Every REST test goes through
- * here, so that every answer can be held against the contract in one place.
+ * One request to the app, answered as status, headers and parsed body. Every test of the REST door
+ * goes through here, so every answer it receives is also held against the served OpenAPI document.
  */
 export async function send(baseUrl: string, path: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(new URL(path, baseUrl), init);
@@ -18,7 +15,9 @@ export async function send(baseUrl: string, path: string, init: RequestInit = {}
   } catch {
     // not JSON: keep the text, the test will say what it expected
   }
-  return { status: response.status, headers: response.headers, body };
+  const answer = { method: init.method ?? "GET", path, status: response.status, headers: response.headers, body };
+  if (!path.startsWith("/api/trpc/")) await expectToMatchDocument(baseUrl, answer);
+  return answer;
 }
 
 /** `POST /users` with a JSON body (a string is sent as it is, anything else as JSON). */
