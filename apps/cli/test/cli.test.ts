@@ -1,23 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, type Database } from "@enroll/db";
-import { createEmptyDatabase, freePort } from "@enroll/db/testing";
-import { startApp, type RunningApp } from "web/testing";
+import { describe, expect, it } from "vitest";
+import { freePort } from "@enroll/db/testing";
+import { appOnFreshDatabase } from "web/testing";
 import { runCli, USAGE } from "../src/cli.ts";
 
-let app: RunningApp;
-let db: Database;
-
-beforeAll(async () => {
-  const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
-  app = await startApp(databaseUrl);
-  db = createDatabase(databaseUrl);
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await app?.stop();
-});
+const running = appOnFreshDatabase();
 
 /** Runs the command line in this process, against the real app, and keeps what it wrote. */
 async function run(...args: string[]) {
@@ -36,26 +24,26 @@ describe.each([
   it("creates the user and prints its ids", async () => {
     const email = `new-${via}@example.com`;
 
-    const { code, out } = await run("create", email, "--via", via, "--url", app.url);
+    const { code, out } = await run("create", email, "--via", via, "--url", running.app.url);
 
     expect(code).toBe(0);
     const printed = out.match(new RegExp(`user_id:  (${uuid})\\n  email_id: (${uuid})$`));
     expect(out).toMatch(`Created a user for ${email} (via ${door}).`);
-    const stored = await db.email.findUniqueOrThrow({ where: { address: email } });
+    const stored = await running.db.email.findUniqueOrThrow({ where: { address: email } });
     expect(printed?.slice(1)).toEqual([stored.userId, stored.id]);
   });
 
   it("says so in plain words when the address is taken", async () => {
-    await db.user.create({ data: { emails: { create: { address: `taken-${via}@example.com` } } } });
+    await running.db.user.create({ data: { emails: { create: { address: `taken-${via}@example.com` } } } });
 
-    const { code, err } = await run("create", `TAKEN-${via}@example.com`, "--via", via, "--url", app.url);
+    const { code, err } = await run("create", `TAKEN-${via}@example.com`, "--via", via, "--url", running.app.url);
 
     expect(code).toBe(1);
     expect(err).toBe(`Could not create a user for TAKEN-${via}@example.com: this email address is already registered.`);
   });
 
   it("passes the server's sentence on for an invalid address", async () => {
-    const { code, err } = await run("create", "user@localhost", "--via", via, "--url", app.url);
+    const { code, err } = await run("create", "user@localhost", "--via", via, "--url", running.app.url);
 
     expect(code).toBe(1);
     expect(err).toBe("Could not create a user for user@localhost: email must be a valid email address.");
@@ -73,14 +61,10 @@ describe.each([
 });
 
 describe("while sign-up is disabled", () => {
-  let closed: RunningApp;
-  beforeAll(async () => {
-    closed = await startApp(await createEmptyDatabase(inject("postgresUrl")), { ACCOUNT_ALLOW_SIGNUP: "false" });
-  });
-  afterAll(() => closed?.stop());
+  const closed = appOnFreshDatabase({ ACCOUNT_ALLOW_SIGNUP: "false" });
 
   it.each(["rest", "trpc"])("says so through %s", async (via) => {
-    const { code, err } = await run("create", "late@example.com", "--via", via, "--url", closed.url);
+    const { code, err } = await run("create", "late@example.com", "--via", via, "--url", closed.app.url);
 
     expect(code).toBe(1);
     expect(err).toBe("Could not create a user for late@example.com: sign-up is disabled on this server.");
@@ -106,7 +90,7 @@ describe("the command line", () => {
   it("runs as `pnpm start -- create …`", async () => {
     const { stdout } = await promisify(execFile)(
       "pnpm",
-      ["--silent", "start", "--", "create", "pnpm@example.com", "--via", "trpc", "--url", app.url],
+      ["--silent", "start", "--", "create", "pnpm@example.com", "--via", "trpc", "--url", running.app.url],
       { cwd: new URL("..", import.meta.url) },
     );
 

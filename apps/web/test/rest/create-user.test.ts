@@ -1,34 +1,21 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, type Database } from "@enroll/db";
-import { createEmptyDatabase } from "@enroll/db/testing";
-import { startApp, type RunningApp } from "../support/app.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { appOnFreshDatabase } from "../support/app.ts";
 import { error, postUser, send } from "../support/rest.ts";
 
-let app: RunningApp;
-let db: Database;
-
-beforeAll(async () => {
-  const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
-  app = await startApp(databaseUrl);
-  db = createDatabase(databaseUrl);
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await app?.stop();
-});
+const running = appOnFreshDatabase();
 
 const uuid = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
 describe("POST /users with a new address", () => {
   it("answers 200 with the new ids as JSON and writes user, email and primary email", async () => {
-    const answer = await postUser(app.url, { email: "new@example.com" });
+    const answer = await postUser(running.app.url, { email: "new@example.com" });
 
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toMatch(/^application\/json\b/);
     expect(answer.body).toEqual({ id: uuid, user_id: uuid, email_id: uuid });
     const { user_id, email_id, id } = answer.body as Record<string, string>;
     expect(id).toBe(user_id);
-    const user = await db.user.findUniqueOrThrow({
+    const user = await running.db.user.findUniqueOrThrow({
       where: { id: user_id },
       include: { emails: true, primaryEmail: true },
     });
@@ -37,23 +24,23 @@ describe("POST /users with a new address", () => {
   });
 
   it("stores the address in lower case", async () => {
-    const answer = await postUser(app.url, { email: "Grace.Hopper@Example.COM" });
+    const answer = await postUser(running.app.url, { email: "Grace.Hopper@Example.COM" });
 
     expect(answer.status).toBe(200);
     const { email_id } = answer.body as Record<string, string>;
-    expect(await db.email.findUniqueOrThrow({ where: { id: email_id } })).toMatchObject({
+    expect(await running.db.email.findUniqueOrThrow({ where: { id: email_id } })).toMatchObject({
       address: "grace.hopper@example.com",
     });
   });
 
   it("ignores unknown keys", async () => {
-    const answer = await postUser(app.url, { email: "extra@example.com", name: "Ada", admin: true });
+    const answer = await postUser(running.app.url, { email: "extra@example.com", name: "Ada", admin: true });
 
     expect(answer.status).toBe(200);
   });
 
   it("accepts application/json with a charset", async () => {
-    const answer = await postUser(app.url, { email: "charset@example.com" }, {
+    const answer = await postUser(running.app.url, { email: "charset@example.com" }, {
       "Content-Type": "application/json; charset=utf-8",
     });
 
@@ -63,18 +50,18 @@ describe("POST /users with a new address", () => {
   it.each(["a@b.c", "a+tag@b.com", "ä@b.com", `${"l".repeat(64)}@example.com`, `a@${"d".repeat(240)}.example.com`])(
     "accepts the valid address %s",
     async (email) => {
-      expect((await postUser(app.url, { email })).status).toBe(200);
+      expect((await postUser(running.app.url, { email })).status).toBe(200);
     },
   );
 
   it("takes over an address that exists but no user owns", async () => {
-    const unowned = await db.email.create({ data: { address: "left-behind@example.com" } });
+    const unowned = await running.db.email.create({ data: { address: "left-behind@example.com" } });
 
-    const answer = await postUser(app.url, { email: "left-behind@example.com" });
+    const answer = await postUser(running.app.url, { email: "left-behind@example.com" });
 
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ email_id: unowned.id });
-    expect(await db.email.findUniqueOrThrow({ where: { id: unowned.id } })).toMatchObject({
+    expect(await running.db.email.findUniqueOrThrow({ where: { id: unowned.id } })).toMatchObject({
       userId: (answer.body as Record<string, string>).user_id,
     });
   });
@@ -82,24 +69,24 @@ describe("POST /users with a new address", () => {
 
 describe("POST /users with an address that is taken", () => {
   beforeAll(async () => {
-    expect((await postUser(app.url, { email: "taken@example.com" })).status).toBe(200);
+    expect((await postUser(running.app.url, { email: "taken@example.com" })).status).toBe(200);
   });
 
   it.each(["taken@example.com", "TAKEN@example.com", "Taken@Example.Com"])(
     "answers 409 for %s and keeps nothing",
     async (email) => {
-      const counts = await Promise.all([db.user.count(), db.email.count(), db.primaryEmail.count()]);
+      const counts = await Promise.all([running.db.user.count(), running.db.email.count(), running.db.primaryEmail.count()]);
 
-      const answer = await postUser(app.url, { email });
+      const answer = await postUser(running.app.url, { email });
 
       expect(answer).toMatchObject({ status: 409, body: error(409, "Conflict") });
-      expect(await Promise.all([db.user.count(), db.email.count(), db.primaryEmail.count()])).toEqual(counts);
+      expect(await Promise.all([running.db.user.count(), running.db.email.count(), running.db.primaryEmail.count()])).toEqual(counts);
     },
   );
 
   it("lets exactly one of 20 concurrent requests for one new address win, and none fail", async () => {
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => postUser(app.url, { email: "race@example.com" })),
+      Array.from({ length: 20 }, () => postUser(running.app.url, { email: "race@example.com" })),
     );
 
     const statuses = answers.map((answer) => answer.status).sort();
@@ -107,15 +94,15 @@ describe("POST /users with an address that is taken", () => {
     expect(answers.filter((answer) => answer.status === 409).map((answer) => answer.body)).toEqual(
       Array(19).fill(error(409, "Conflict")),
     );
-    expect(await db.user.count({ where: { emails: { some: { address: "race@example.com" } } } })).toBe(1);
+    expect(await running.db.user.count({ where: { emails: { some: { address: "race@example.com" } } } })).toBe(1);
   });
 });
 
 describe("POST /users with a bad request", () => {
   async function expectNothingWritten(send: () => Promise<unknown>) {
-    const before = await Promise.all([db.user.count(), db.email.count()]);
+    const before = await Promise.all([running.db.user.count(), running.db.email.count()]);
     await send();
-    expect(await Promise.all([db.user.count(), db.email.count()])).toEqual(before);
+    expect(await Promise.all([running.db.user.count(), running.db.email.count()])).toEqual(before);
   }
 
   it.each([
@@ -124,7 +111,7 @@ describe("POST /users with a bad request", () => {
     ["null", { email: null }],
   ])("answers 400 for a %s email", async (_case, body) => {
     await expectNothingWritten(async () => {
-      expect(await postUser(app.url, body)).toMatchObject({
+      expect(await postUser(running.app.url, body)).toMatchObject({
         status: 400,
         body: error(400, "email is a required field"),
       });
@@ -142,7 +129,7 @@ describe("POST /users with a bad request", () => {
     `a@${"d".repeat(241)}.example.com`,
   ])("answers 400 for the invalid address %j", async (email) => {
     await expectNothingWritten(async () => {
-      expect(await postUser(app.url, { email })).toMatchObject({
+      expect(await postUser(running.app.url, { email })).toMatchObject({
         status: 400,
         body: error(400, "email must be a valid email address"),
       });
@@ -157,11 +144,11 @@ describe("POST /users with a bad request", () => {
     ["an array", '["a@b.com"]', "request body must be a JSON object"],
     ["a string", '"a@b.com"', "request body must be a JSON object"],
   ])("answers 400 for %s, in plain words", async (_case, body, message) => {
-    expect(await postUser(app.url, body)).toMatchObject({ status: 400, body: error(400, message) });
+    expect(await postUser(running.app.url, body)).toMatchObject({ status: 400, body: error(400, message) });
   });
 
   it("reads a request without a body as one without an email, as the reference server does", async () => {
-    expect(await send(app.url, "/users", { method: "POST" })).toMatchObject({
+    expect(await send(running.app.url, "/users", { method: "POST" })).toMatchObject({
       status: 400,
       body: error(400, "email is a required field"),
     });
@@ -170,7 +157,7 @@ describe("POST /users with a bad request", () => {
   it.each(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])(
     "answers 415 for Content-Type %s",
     async (contentType) => {
-      const answer = await postUser(app.url, { email: "typed@example.com" }, { "Content-Type": contentType });
+      const answer = await postUser(running.app.url, { email: "typed@example.com" }, { "Content-Type": contentType });
 
       expect(answer).toMatchObject({ status: 415, body: error(415, "Unsupported Media Type") });
     },
@@ -179,13 +166,13 @@ describe("POST /users with a bad request", () => {
   it("answers 413 for a body over 16 KiB, declared or streamed, and writes nothing", async () => {
     const padding = "x".repeat(16 * 1024);
     await expectNothingWritten(async () => {
-      expect(await postUser(app.url, { email: "big@example.com", padding })).toMatchObject({
+      expect(await postUser(running.app.url, { email: "big@example.com", padding })).toMatchObject({
         status: 413,
         body: error(413, "Payload Too Large"),
       });
       const streamed = new Blob([JSON.stringify({ email: "big@example.com", padding })]).stream();
       expect(
-        await send(app.url, "/users", {
+        await send(running.app.url, "/users", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: streamed,
@@ -197,9 +184,9 @@ describe("POST /users with a bad request", () => {
 
   it("keeps error bodies to exactly code and message", async () => {
     const answers = await Promise.all([
-      postUser(app.url, "{"),
-      postUser(app.url, { email: "nope" }),
-      postUser(app.url, {}, { "Content-Type": "text/plain" }),
+      postUser(running.app.url, "{"),
+      postUser(running.app.url, { email: "nope" }),
+      postUser(running.app.url, {}, { "Content-Type": "text/plain" }),
     ]);
 
     for (const answer of answers) expect(Object.keys(answer.body as object).sort()).toEqual(["code", "message"]);
@@ -208,14 +195,14 @@ describe("POST /users with a bad request", () => {
 
 describe("/users with another method", () => {
   it.each(["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])("answers %s with 405 and Allow: POST", async (method) => {
-    const answer = await send(app.url, "/users", { method });
+    const answer = await send(running.app.url, "/users", { method });
 
     expect(answer).toMatchObject({ status: 405, body: error(405, "Method Not Allowed") });
     expect(answer.headers.get("allow")).toBe("POST");
   });
 
   it("answers HEAD with 405 and Allow: POST, without a body", async () => {
-    const answer = await send(app.url, "/users", { method: "HEAD" });
+    const answer = await send(running.app.url, "/users", { method: "HEAD" });
 
     expect(answer).toMatchObject({ status: 405, body: "" });
     expect(answer.headers.get("allow")).toBe("POST");
@@ -225,11 +212,11 @@ describe("/users with another method", () => {
 describe("X-Request-Id", () => {
   it("is on every answer, new for each request", async () => {
     const answers = await Promise.all([
-      postUser(app.url, { email: "request-id@example.com" }),
-      postUser(app.url, { email: "request-id@example.com" }),
-      postUser(app.url, { email: "bad" }),
-      postUser(app.url, {}, { "Content-Type": "text/plain" }),
-      send(app.url, "/users", { method: "GET" }),
+      postUser(running.app.url, { email: "request-id@example.com" }),
+      postUser(running.app.url, { email: "request-id@example.com" }),
+      postUser(running.app.url, { email: "bad" }),
+      postUser(running.app.url, {}, { "Content-Type": "text/plain" }),
+      send(running.app.url, "/users", { method: "GET" }),
     ]);
 
     const ids = answers.map((answer) => answer.headers.get("x-request-id"));
@@ -238,7 +225,7 @@ describe("X-Request-Id", () => {
   });
 
   it("carries the caller's own request id through", async () => {
-    const answer = await postUser(app.url, { email: "traced@example.com" }, { "X-Request-Id": "trace-42" });
+    const answer = await postUser(running.app.url, { email: "traced@example.com" }, { "X-Request-Id": "trace-42" });
 
     expect(answer.headers.get("x-request-id")).toBe("trace-42");
   });

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@enroll/db/testing";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createDatabase, type Database } from "@enroll/db";
+import { createEmptyDatabase, freePort } from "@enroll/db/testing";
 
 export interface RunningApp {
   /** e.g. http://127.0.0.1:41234 */
@@ -55,4 +57,22 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
+}
+
+/**
+ * For a test file: the built app on a fresh database, started before its tests and stopped after
+ * them, with a Prisma client on the same database for looking at what the app wrote.
+ */
+export function appOnFreshDatabase(env: Record<string, string> = {}): { app: RunningApp; db: Database } {
+  const running = {} as { app: RunningApp; db: Database };
+  beforeAll(async () => {
+    const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
+    running.db = createDatabase(databaseUrl);
+    running.app = await startApp(databaseUrl, env);
+  });
+  afterAll(async () => {
+    await running.db?.$disconnect();
+    await running.app?.stop();
+  });
+  return running;
 }
