@@ -6,7 +6,7 @@ import { createUser, EmailTakenError, SignUpDisabledError, type Context } from "
 let db: Database;
 const context = (allowSignup = true): Context => ({
   db,
-  config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+  config: { account: { allowSignup }, databaseUrl: undefined, databasePoolSize: 1, port: 0, embeddedPostgresPort: 0 },
 });
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ let db: Database;
 const caller = (allowSignup = true) =>
   createCaller({
     db,
-    config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+    config: { account: { allowSignup }, databaseUrl: undefined, databasePoolSize: 1, port: 0, embeddedPostgresPort: 0 },
   });
 
 beforeAll(async () => {
@@ -65,7 +65,7 @@ describe("users.create", () => {
     const broken = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
     const call = createCaller({
       db: broken,
-      config: { account: { allowSignup: true }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+      config: { account: { allowSignup: true }, databaseUrl: undefined, databasePoolSize: 1, port: 0, embeddedPostgresPort: 0 },
     }).users.create({ email: "fine@example.com" });
 
     expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
