@@ -17,7 +17,7 @@ import { loadConfig } from "@enroll/api/config";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts";
 import { sendSignUps, SignUpLedger } from "./load.ts";
 import { readOptions, usage, UsageError, type Options } from "./options.ts";
-import { newestProfile, topSelfTime } from "./profile.ts";
+import { newestProfile, summarizeProfile, type ProfileEntry, type TimeWindow } from "./profile.ts";
 import { cellTable, judge, markdownTable, verdictTable, type CellResult } from "./report.ts";
 import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
 import {
@@ -53,6 +53,8 @@ const loadAverageBefore = os.loadavg();
 const database = await openFreshDatabase(config.databaseUrl);
 const running: ServerUnderTest[] = [];
 const cells: CellResult[] = [];
+/** When the app was measured: the profile is read for these stretches only, not start-up or idle time. */
+const appMeasured: TimeWindow[] = [];
 try {
   const baseline = await startBaselineServer(database.url, config.databasePoolSize);
   running.push(baseline);
@@ -89,20 +91,19 @@ try {
   await database.close();
 }
 const profile = options.cpuProfile
-  ? await topSelfTime(await newestProfile(path.join(webRoot, ".next-profiles")))
+  ? await summarizeProfile(await newestProfile(path.join(webRoot, ".next-profiles")), appMeasured)
   : undefined;
 
 const verdicts = judge(cells);
 console.log(`\n${cellTable(cells)}\n\nTargets:\n${verdictTable(verdicts)}`);
 if (profile) {
-  const rows = profile.map(({ function: name, location, selfMs, percent }) => [
-    name,
-    location,
-    selfMs.toFixed(0),
-    percent.toFixed(1),
-  ]);
-  const table = markdownTable(["function", "location", "self ms", "%"], rows);
-  console.log(`\nThe app's top functions by self time:\n${table}`);
+  const table = (entries: ProfileEntry[], what: string) =>
+    markdownTable(
+      [what, "self ms", "% of busy"],
+      entries.map(({ name, selfMs, percent }) => [name, selfMs.toFixed(0), percent.toFixed(1)]),
+    );
+  console.log(`\nWhere the app's busy time went, by package:\n${table(profile.bySource, "package or module")}`);
+  console.log(`\nand by function:\n${table(profile.byFunction, "function")}`);
 }
 
 const machine = {
@@ -143,13 +144,21 @@ async function runCell(
 ): Promise<CellResult> {
   const ledger = new SignUpLedger(`${runId}-${cells.length}-`, workload.duplicateShare);
   const load = { connections, warmupSeconds, seconds: durationSeconds, expectedStatuses: workload.expectedStatuses };
+  const window = { from: 0, to: 0 };
   let cpuAtStart = 0;
   let cpuMs = 0;
   await resetPeakRss(server.pid);
   const measurement = await sendSignUps(`${server.url}${door.path}`, ledger, load, {
-    started: () => (cpuAtStart = cpuMilliseconds(server.pid)),
-    ended: () => (cpuMs = cpuMilliseconds(server.pid) - cpuAtStart),
+    started: () => {
+      window.from = microseconds();
+      cpuAtStart = cpuMilliseconds(server.pid);
+    },
+    ended: () => {
+      window.to = microseconds();
+      cpuMs = cpuMilliseconds(server.pid) - cpuAtStart;
+    },
   });
+  if (door !== doors.baseline) appMeasured.push(window);
   const peakRssMb = Math.round((await peakRssBytes(server.pid)) / 2 ** 20);
   const rows = await checkRows(client, ledger);
   const { requestsPerSecond, latencyMs } = measurement;
@@ -170,4 +179,9 @@ async function runCell(
     peakRssMb,
     rows,
   };
+}
+
+/** Now on the monotonic clock that V8's profiles use too. */
+function microseconds(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }

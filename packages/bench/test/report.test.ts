@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { newestProfile, topSelfTime } from "../src/profile.ts";
+import { newestProfile, summarizeProfile } from "../src/profile.ts";
 import { judge, markdownTable, type CellResult } from "../src/report.ts";
 
 function cell(overrides: Partial<CellResult> & Pick<CellResult, "connections">): CellResult {
@@ -46,31 +46,43 @@ describe("markdownTable", () => {
   });
 });
 
-describe("topSelfTime", () => {
-  it("sums a function's self time over its call sites, in milliseconds, most first", async () => {
+describe("summarizeProfile", () => {
+  it("sums self time within the windows by function and by package, most first, idle left out", async () => {
     const directory = await mkdtemp(path.join(tmpdir(), "enroll-profile-"));
     const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
+    const parser = "file:///srv/node_modules/pg-protocol/dist/parser.js";
     const profile = {
       startTime: 0,
-      endTime: 10_000,
-      samples: Array(10).fill(1),
       nodes: [
-        { callFrame: frame("(idle)", ""), hitCount: 2 },
-        { callFrame: frame("parse", "file:///srv/node_modules/pg-protocol/dist/parser.js", 25), hitCount: 3 },
-        { callFrame: frame("parse", "file:///srv/node_modules/pg-protocol/dist/parser.js", 25), hitCount: 4 },
-        { callFrame: frame("", "file:///srv/apps/web/.next/server/chunk.js"), hitCount: 1 },
-        { callFrame: frame("unused", "file:///srv/x.js") },
+        { id: 1, callFrame: frame("(idle)", "") },
+        { id: 2, callFrame: frame("parse", parser, 25) },
+        { id: 3, callFrame: frame("parse", parser, 25) },
+        { id: 4, callFrame: frame("handle", "file:///srv/node_modules/@prisma/client/runtime/client.js") },
+        { id: 5, callFrame: frame("", "file:///srv/apps/web/.next/server/chunks/route.js") },
+        { id: 6, callFrame: frame("emit", "node:events") },
+        { id: 7, callFrame: frame("unused", "file:///srv/x.js") },
       ],
+      // One sample each millisecond; the last, at 11 ms, falls outside the window.
+      samples: [1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 7],
+      timeDeltas: Array(11).fill(1000),
     };
     await writeFile(path.join(directory, "cpu-profile-2026-01-01T00-00-00.cpuprofile"), "{}");
     await writeFile(path.join(directory, "cpu-profile-2026-01-02T00-00-00.cpuprofile"), JSON.stringify(profile));
 
-    const entries = await topSelfTime(await newestProfile(directory));
+    const file = await newestProfile(directory);
+    const { byFunction, bySource } = await summarizeProfile(file, [{ from: 0, to: 10_000 }], 2);
 
-    expect(entries).toEqual([
-      { function: "parse", location: "pg-protocol/dist/parser.js:26", selfMs: 7, percent: 70 },
-      { function: "(idle)", location: "", selfMs: 2, percent: 20 },
-      { function: "(anonymous)", location: "apps/web/.next/server/chunk.js:1", selfMs: 1, percent: 10 },
+    expect(byFunction).toEqual([
+      { name: "parse pg-protocol/dist/parser.js:26", selfMs: 5, percent: 62.5 },
+      { name: "handle @prisma/client/runtime/client.js:1", selfMs: 1, percent: 12.5 },
+    ]);
+    expect(bySource.map(({ name }) => name)).toEqual(["pg-protocol", "@prisma/client"]);
+    const { bySource: all } = await summarizeProfile(file, [{ from: 0, to: 10_000 }]);
+    expect(all.map(({ name }) => name)).toEqual([
+      "pg-protocol",
+      "@prisma/client",
+      "the app's server bundle (.next/server)",
+      "node:events",
     ]);
   });
 });
