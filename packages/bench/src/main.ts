@@ -116,7 +116,14 @@ const machine = {
   // The machine may be shared: what else ran shows here.
   loadAverage: { before: loadAverageBefore, after: os.loadavg() },
 };
-const settings = { ...options, poolSize: config.databasePoolSize, databaseUrlGiven: Boolean(config.databaseUrl) };
+const settings = {
+  warmupSeconds: options.warmupSeconds,
+  durationSeconds: options.durationSeconds,
+  connections: options.connections,
+  scenarios: options.scenarios,
+  poolSize: config.databasePoolSize,
+  database: config.databaseUrl ? "a new database on DATABASE_URL's server" : "embedded PostgreSQL",
+};
 await mkdir(path.dirname(options.out), { recursive: true });
 await writeFile(
   options.out,
