@@ -10,6 +10,7 @@ const environment = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
     .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.default(54_329),
 });
@@ -18,6 +19,8 @@ export interface Config {
   account: { allowSignup: boolean };
   /** Unset means: start the embedded PostgreSQL. */
   databaseUrl: string | undefined;
+  /** The most connections the server opens to the database at once. */
+  databasePoolSize: number;
   port: number;
   /** Where the embedded PostgreSQL listens when it is used. */
   embeddedPostgresPort: number;
@@ -43,6 +46,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
     databaseUrl: settings.DATABASE_URL,
+    databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
     embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT,
   };

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, SignUpDisabledError, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, loadConfig, SignUpDisabledError, type Context } from "../src/index.ts";
 
 let db: Database;
 const context = (allowSignup = true): Context => ({
   db,
-  config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+  config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
 });
 
 beforeAll(async () => {

@@ -3,13 +3,13 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createCaller } from "../src/index.ts";
+import { appRouter, createCaller, loadConfig } from "../src/index.ts";
 
 let db: Database;
 const caller = (allowSignup = true) =>
   createCaller({
     db,
-    config: { account: { allowSignup }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+    config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
   });
 
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe("users.create", () => {
     const broken = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
     const brokenContext = {
       db: broken,
-      config: { account: { allowSignup: true }, databaseUrl: undefined, port: 0, embeddedPostgresPort: 0 },
+      config: loadConfig({}),
     };
     const serverLog = vi.spyOn(console, "error").mockImplementation(() => {});
     afterAll(async () => {

@@ -14,6 +14,6 @@ export function getContext(): Context {
   if (!config.databaseUrl) {
     throw new Error("DATABASE_URL is not set: start the app with `pnpm start` or `pnpm dev`.");
   }
-  cache.enrollContext = { config, db: createDatabase(config.databaseUrl) };
+  cache.enrollContext = { config, db: createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }) };
   return cache.enrollContext;
 }

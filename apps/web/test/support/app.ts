@@ -7,6 +7,8 @@ import { createEmptyDatabase, freePort } from "@enroll/db/testing";
 export interface RunningApp {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The launcher's process id; `next start` runs as its child. */
+  pid: number;
   /** Everything the app printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -34,7 +36,7 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   child.stderr.on("data", (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilServing(url, child, () => output);
-  return { url, output: () => output, stop: () => stop(child) };
+  return { url, pid: child.pid!, output: () => output, stop: () => stop(child) };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {

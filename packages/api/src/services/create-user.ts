@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Prisma } from "@enroll/db";
 import type { CreateUserResponse, NewUserRequest } from "@enroll/validators";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
@@ -9,18 +10,15 @@ export function assertSignUpAllowed(config: Config): void {
 }
 
 /**
- * Signs a new user up with `email` (already validated and lower-cased).
- *
- * One statement, so one transaction and one round trip. The address is claimed first: inserted,
- * or taken over when a row for it exists that no user owns yet. Only a claimed address gets its
- * user and primary-email rows; an address another user owns claims nothing, writes nothing and is
- * a conflict. The unique index on `emails.address` decides between concurrent sign-ups for one
- * address: the later one waits for the earlier to commit, then finds the address owned.
+ * The whole of a sign-up as one statement, so one transaction and one round trip. The address is
+ * claimed first: inserted, or taken over when a row for it exists that no user owns yet. Only a
+ * claimed address gets its user and primary-email rows; an address another user owns claims
+ * nothing, writes nothing and returns no row. The unique index on `emails.address` decides between
+ * concurrent sign-ups for one address: the later one waits for the earlier to commit, then finds
+ * the address owned. Exported so the benchmark's baseline runs this very statement.
  */
-export async function createUser({ config, db }: Context, { email }: NewUserRequest): Promise<CreateUserResponse> {
-  assertSignUpAllowed(config);
-  const userId = randomUUID();
-  const [created] = await db.$queryRaw<{ email_id: string }[]>`
+export function createUserStatement(userId: string, email: string): Prisma.Sql {
+  return Prisma.sql`
     WITH claimed_email AS (
       INSERT INTO emails (user_id, address)
       VALUES (${userId}::uuid, ${email})
@@ -34,6 +32,17 @@ export async function createUser({ config, db }: Context, { email }: NewUserRequ
       INSERT INTO primary_emails (email_id, user_id) SELECT id, user_id FROM claimed_email
     )
     SELECT id AS email_id FROM claimed_email`;
+}
+
+/** Signs a new user up with `email` (already validated and lower-cased). */
+export async function createUser({ config, db }: Context, { email }: NewUserRequest): Promise<CreateUserResponse> {
+  assertSignUpAllowed(config);
+  const userId = randomUUID();
+  const statement = createUserStatement(userId, email);
+  // Straight on the driver: through `db.$queryRaw` the same statement costs about 0.6 ms more CPU.
+  const {
+    rows: [created],
+  } = await db.pool.query<{ email_id: string }>(statement.text, statement.values);
   if (!created) throw new EmailTakenError();
   return { id: userId, user_id: userId, email_id: created.email_id };
 }

@@ -1,0 +1,194 @@
+/**
+ * `pnpm bench`: the sign-up throughput of the production app, next to what the database allows.
+ *
+ * One fresh database; the app (`next start`, as `pnpm start` runs it) and the baseline
+ * (baseline-server.ts) both on it with the same pool size; then, per connection count, every
+ * scenario's cells, each a warm-up and a measurement with autocannon, baseline and app side by side
+ * so that both meet the same machine. Prints a table, writes it as JSON and checks the database
+ * against the answers. The load generator runs in this process, on the same cores as the servers
+ * and PostgreSQL, for the app and the baseline alike.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "@enroll/api/config";
+import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts";
+import { sendSignUps, SignUpLedger } from "./load.ts";
+import { readOptions, usage, UsageError, type Options } from "./options.ts";
+import { newestProfile, summarizeProfile, type ProfileEntry, type TimeWindow } from "./profile.ts";
+import { cellTable, judge, markdownTable, verdictTable, type CellResult } from "./report.ts";
+import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
+import {
+  cpuMilliseconds,
+  peakRssBytes,
+  resetPeakRss,
+  startAppServer,
+  startBaselineServer,
+  type ServerUnderTest,
+} from "./servers.ts";
+
+const options = (() => {
+  try {
+    return readOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${(error as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+})();
+if (options.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const webRoot = path.dirname(createRequire(import.meta.url).resolve("web/package.json"));
+const config = loadConfig();
+const runId = randomBytes(3).toString("hex");
+const loadAverageBefore = os.loadavg();
+
+const database = await openFreshDatabase(config.databaseUrl);
+const running: ServerUnderTest[] = [];
+const cells: CellResult[] = [];
+/** When the app was measured: the profile is read for these stretches only, not start-up or idle time. */
+const appMeasured: TimeWindow[] = [];
+try {
+  const baseline = await startBaselineServer(database.url, config.databasePoolSize);
+  running.push(baseline);
+  const app = await startAppServer(database.url, {
+    DATABASE_POOL_SIZE: String(config.databasePoolSize),
+    ...(options.cpuProfile ? { NEXT_CPU_PROF: "1" } : {}),
+  });
+  running.push(app);
+  console.log(`Pool size ${config.databasePoolSize}; ${database.version}`);
+
+  const chosen = options.scenarios.map((name) => scenarios[name]);
+  const baselineWorkloads = [...new Set(chosen.map((scenario) => scenario.workload))];
+  for (const connections of options.connections) {
+    for (const workload of baselineWorkloads) {
+      const reference = await runCell(database, options, {
+        server: baseline,
+        door: doors.baseline,
+        workload,
+        connections,
+      });
+      cells.push(reference);
+      for (const scenario of chosen.filter((scenario) => scenario.workload === workload)) {
+        const cell = await runCell(database, options, { server: app, ...scenario, connections });
+        cell.vsBaseline = {
+          requestsPerSecond: cell.measurement.requestsPerSecond / reference.measurement.requestsPerSecond,
+          p99: cell.measurement.latencyMs.p99 / reference.measurement.latencyMs.p99,
+        };
+        cells.push(cell);
+      }
+    }
+  }
+} finally {
+  for (const server of running.reverse()) await server.stop();
+  await database.close();
+}
+const profile = options.cpuProfile
+  ? await summarizeProfile(await newestProfile(path.join(webRoot, ".next-profiles")), appMeasured)
+  : undefined;
+
+const verdicts = judge(cells);
+console.log(`\n${cellTable(cells)}\n\nTargets:\n${verdictTable(verdicts)}`);
+if (profile) {
+  const table = (entries: ProfileEntry[], what: string) =>
+    markdownTable(
+      [what, "self ms", "% of busy"],
+      entries.map(({ name, selfMs, percent }) => [name, selfMs.toFixed(0), percent.toFixed(1)]),
+    );
+  console.log(`\nWhere the app's busy time went, by package:\n${table(profile.bySource, "package or module")}`);
+  console.log(`\nand by function:\n${table(profile.byFunction, "function")}`);
+}
+
+const machine = {
+  cpu: os.cpus()[0]?.model,
+  cores: os.availableParallelism(),
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()}`,
+  node: process.version,
+  postgres: database.version,
+  // The machine may be shared: what else ran shows here.
+  loadAverage: { before: loadAverageBefore, after: os.loadavg() },
+};
+const settings = {
+  warmupSeconds: options.warmupSeconds,
+  durationSeconds: options.durationSeconds,
+  connections: options.connections,
+  scenarios: options.scenarios,
+  poolSize: config.databasePoolSize,
+  database: config.databaseUrl ? "a new database on DATABASE_URL's server" : "embedded PostgreSQL",
+};
+await mkdir(path.dirname(options.out), { recursive: true });
+await writeFile(
+  options.out,
+  `${JSON.stringify({ finishedAt: new Date(), machine, settings, cells, verdicts, profile }, null, 2)}\n`,
+);
+console.log(`\nWritten to ${options.out}`);
+
+const inconsistent = cells.filter((cell) => !cell.rows.consistent || cell.measurement.errors > 0);
+if (inconsistent.length > 0) {
+  console.error(`\n${inconsistent.length} cell(s) with errors or rows that do not match the 200 responses.`);
+  process.exitCode = 1;
+}
+
+interface Cell {
+  server: ServerUnderTest;
+  door: Door;
+  workload: Workload;
+  connections: number;
+}
+
+async function runCell(
+  { client }: BenchDatabase,
+  { warmupSeconds, durationSeconds }: Options,
+  { server, door, workload, connections }: Cell,
+): Promise<CellResult> {
+  const ledger = new SignUpLedger(`${runId}-${cells.length}-`, workload.duplicateShare);
+  const load = { connections, warmupSeconds, seconds: durationSeconds, expectedStatuses: workload.expectedStatuses };
+  const window = { from: 0, to: 0 };
+  let cpuAtStart = 0;
+  let cpuMs = 0;
+  await resetPeakRss(server.pid);
+  const measurement = await sendSignUps(`${server.url}${door.path}`, ledger, load, {
+    started: () => {
+      window.from = microseconds();
+      cpuAtStart = cpuMilliseconds(server.pid);
+    },
+    ended: () => {
+      window.to = microseconds();
+      cpuMs = cpuMilliseconds(server.pid) - cpuAtStart;
+    },
+  });
+  if (door !== doors.baseline) appMeasured.push(window);
+  const peakRssMb = Math.round((await peakRssBytes(server.pid)) / 2 ** 20);
+  const rows = await checkRows(client, ledger);
+  const { requestsPerSecond, latencyMs } = measurement;
+  const served = Object.values(measurement.responses).reduce((sum, count) => sum + count, 0);
+  const cpuMsPerRequest = Math.round((100 * cpuMs) / served) / 100;
+  console.log(
+    `${door.name} · ${workload.name} · ${connections} conn.: ${requestsPerSecond.toFixed(0)} req/s, ` +
+      `p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, errors ${measurement.errors}, ` +
+      `${cpuMsPerRequest} CPU ms/req, ${peakRssMb} MB, rows ${rows.consistent ? "match" : "DO NOT MATCH"} the 200s`,
+  );
+  return {
+    server: door === doors.baseline ? "baseline" : "app",
+    door: door.name,
+    workload: workload.name,
+    connections,
+    measurement,
+    cpuMsPerRequest,
+    peakRssMb,
+    rows,
+  };
+}
+
+/** Now on the monotonic clock that V8's profiles use too. */
+function microseconds(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}

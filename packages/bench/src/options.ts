@@ -1,0 +1,66 @@
+import { parseArgs } from "node:util";
+import { scenarios, type ScenarioName } from "./scenarios.ts";
+
+export interface Options {
+  help: boolean;
+  warmupSeconds: number;
+  durationSeconds: number;
+  connections: number[];
+  scenarios: ScenarioName[];
+  /** Profile the app's `next start` process and print where its time went. */
+  cpuProfile: boolean;
+  /** Where the JSON report goes. */
+  out: string;
+}
+
+export const usage = `Usage: pnpm bench [options]
+  --duration <s>        seconds measured per cell (default 10)
+  --warmup <s>          seconds of unmeasured load before each cell (default 3)
+  --quick               --warmup 1 --duration 3
+  --connections <list>  concurrent connections, e.g. 1,16,64 (the default)
+  --scenarios <list>    any of rest, trpc, mix (default: all three)
+  --cpu-prof            profile the app under load and print its top functions
+  --out <file>          the JSON report (default packages/bench/results/latest.json)
+  --help                this text
+Environment: DATABASE_URL (a server to create a fresh database on; default: embedded PostgreSQL),
+DATABASE_POOL_SIZE (for the app and the baseline alike).`;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function readOptions(args: string[]): Options {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      quick: { type: "boolean", default: false },
+      connections: { type: "string", default: "1,16,64" },
+      scenarios: { type: "string", default: Object.keys(scenarios).join(",") },
+      "cpu-prof": { type: "boolean", default: false },
+      out: { type: "string", default: new URL("../results/latest.json", import.meta.url).pathname },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  return {
+    help: values.help,
+    warmupSeconds: positiveNumber("--warmup", values.warmup ?? (values.quick ? "1" : "3")),
+    durationSeconds: positiveNumber("--duration", values.duration ?? (values.quick ? "3" : "10")),
+    connections: values.connections.split(",").map((count) => positiveNumber("--connections", count)),
+    scenarios: values.scenarios.split(",").map((name) => {
+      if (!Object.hasOwn(scenarios, name)) throw new UsageError(`Unknown scenario "${name}"`);
+      return name as ScenarioName;
+    }),
+    cpuProfile: values["cpu-prof"],
+    out: values.out,
+  };
+}
+
+function positiveNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new UsageError(`${option} needs whole numbers above 0, not "${text}"`);
+  }
+  return value;
+}

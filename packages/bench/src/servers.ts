@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@enroll/db/testing";
+import { startApp } from "web/test/support/app.ts";
+
+/** A server under load: where it answers, and the process that serves it (whose memory is measured). */
+export interface ServerUnderTest {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The production app, started as `pnpm start` starts it: the launcher, then `next start` as its child. */
+export async function startAppServer(databaseUrl: string, env: Record<string, string>): Promise<ServerUnderTest> {
+  const app = await startApp(databaseUrl, env);
+  const children = await readFile(`/proc/${app.pid}/task/${app.pid}/children`, "utf8");
+  const [nextPid] = children.trim().split(/\s+/).map(Number);
+  if (!nextPid) {
+    await app.stop();
+    throw new Error(`The launcher has no child process:\n${app.output()}`);
+  }
+  return { url: app.url, pid: nextPid, stop: app.stop };
+}
+
+const baselineScript = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
+
+/** The baseline (see baseline-server.ts) on a free port. */
+export async function startBaselineServer(databaseUrl: string, poolSize: number): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", baselineScript], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(poolSize), PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.once("data", resolve);
+    child.once("exit", (code) => reject(new Error(`The baseline server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** Makes Linux forget the highest resident set size of `pid` so far, so that the next peak is this cell's. */
+export async function resetPeakRss(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, "5");
+}
+
+/** The highest resident set size of `pid` since the last reset, in bytes. */
+export async function peakRssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kibibytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (!kibibytes) throw new Error(`No VmHWM in /proc/${pid}/status`);
+  return Number(kibibytes) * 1024;
+}
+
+/** User and system CPU time that `pid` (all its threads) has used so far, in milliseconds. */
+export function cpuMilliseconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command name, which may itself hold spaces; utime and stime count USER_HZ ticks (1/100 s).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
