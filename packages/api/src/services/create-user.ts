@@ -38,11 +38,7 @@ export function createUserStatement(userId: string, email: string): Prisma.Sql {
 export async function createUser({ config, db }: Context, { email }: NewUserRequest): Promise<CreateUserResponse> {
   assertSignUpAllowed(config);
   const userId = randomUUID();
-  const statement = createUserStatement(userId, email);
-  // Straight on the driver: through `db.$queryRaw` the same statement costs about 0.6 ms more CPU.
-  const {
-    rows: [created],
-  } = await db.pool.query<{ email_id: string }>(statement.text, statement.values);
+  const [created] = await db.$queryRaw<{ email_id: string }[]>(createUserStatement(userId, email));
   if (!created) throw new EmailTakenError();
   return { id: userId, user_id: userId, email_id: created.email_id };
 }
