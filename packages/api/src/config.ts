@@ -2,9 +2,9 @@ import { z } from "zod";
 
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 
-/** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const port = z.coerce.number().int().min(1).max(65_535);
 
+/** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
   DATABASE_URL: z
