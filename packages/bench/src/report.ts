@@ -71,7 +71,7 @@ export function cellTable(cells: CellResult[]): string {
   return markdownTable(
     [
       ...["door", "workload", "conn.", "req/s", "p50 ms", "p99 ms", "errors", "409s"],
-      ...["CPU ms/req", "peak RSS MB", "req/s vs baseline", "p99 vs baseline"],
+      ...["CPU ms/req", "peak RSS MB", "rows = 200s", "req/s vs baseline", "p99 vs baseline"],
     ],
     cells.map((cell) => [
       cell.door,
@@ -84,6 +84,7 @@ export function cellTable(cells: CellResult[]): string {
       String(cell.measurement.responses["409"] ?? 0),
       cell.cpuMsPerRequest.toFixed(2),
       String(cell.peakRssMb),
+      cell.rows.consistent ? "yes" : "**NO**",
       cell.vsBaseline ? percent(cell.vsBaseline.requestsPerSecond) : "",
       cell.vsBaseline ? `${cell.vsBaseline.p99.toFixed(2)}×` : "",
     ]),
