@@ -1,10 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    globalSetup: ["@enroll/db/testing/global-setup"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    execArgv: ["--experimental-wasm-modules", "--no-warnings"],
-  },
-});
+export default defineConfig(testConfig("bench", { database: true }));
