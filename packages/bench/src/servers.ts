@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@enroll/db/testing";
-import { startApp } from "web/test/support/app.ts";
+import { startApp } from "web/testing";
 
 /** A server under load: where it answers, and the process that serves it (whose memory is measured). */
 export interface ServerUnderTest {
