@@ -17,8 +17,8 @@ export interface BenchDatabase {
  * embedded PostgreSQL (removed again on close).
  */
 export async function openFreshDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
-  const embedded = serverUrl ? undefined : await startTestPostgres();
-  const url = await createMigratedDatabase(serverUrl ?? embedded!.url);
+  const server = serverUrl ? { url: serverUrl, stop: async () => {} } : await startTestPostgres();
+  const url = await createMigratedDatabase(server.url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query<{ version: string }>("SELECT version()");
@@ -28,7 +28,7 @@ export async function openFreshDatabase(serverUrl: string | undefined): Promise<
     client,
     close: async () => {
       await client.end();
-      await embedded?.stop();
+      await server.stop();
     },
   };
 }
