@@ -4,10 +4,15 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { migrateDatabase } from "../src/lifecycle/migrate.ts";
-import { readMigrations } from "../src/lifecycle/schema-engine.ts";
+import { readMigrations, withSchemaEngine } from "../src/lifecycle/schema-engine.ts";
 import { createEmptyDatabase } from "../src/testing.ts";
+
+vi.mock(import("../src/lifecycle/schema-engine.ts"), async (original) => {
+  const engine = await original();
+  return { ...engine, withSchemaEngine: vi.fn(engine.withSchemaEngine) as typeof engine.withSchemaEngine };
+});
 
 const packageRoot = fileURLToPath(new URL("..", import.meta.url));
 const migrateAndStay = fileURLToPath(new URL("fixtures/migrate-and-stay.ts", import.meta.url));
@@ -70,6 +75,22 @@ describe("migrateDatabase", () => {
 
     expect(await migrateDatabase(url)).toEqual([]);
     expect(await migrationRows()).toHaveLength(names.length);
+  });
+
+  it("does not start the engine when every migration is applied", async () => {
+    await migrateDatabase(url);
+    vi.mocked(withSchemaEngine).mockClear();
+
+    expect(await migrateDatabase(url)).toEqual([]);
+
+    expect(withSchemaEngine).not.toHaveBeenCalled();
+  });
+
+  it("leaves a migration recorded as failed to the engine, which refuses to go on", async () => {
+    await migrateDatabase(url);
+    await client.query("UPDATE _prisma_migrations SET finished_at = NULL");
+
+    await expect(migrateDatabase(url)).rejects.toThrow(/fail/i);
   });
 
   it("lets instances started together apply each migration exactly once and leaves no advisory lock held", async () => {
