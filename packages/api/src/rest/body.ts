@@ -1,4 +1,5 @@
 import { EnrollError, InvalidRequestError } from "../errors.ts";
+import type { HttpRequest } from "../http/exchange.ts";
 
 export class UnsupportedMediaTypeError extends EnrollError {
   constructor() {
@@ -25,11 +26,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
  * as `{}` whatever its type; otherwise the type must be JSON (415) and the body at
  * most MAX_BODY_BYTES (413), checked against the declared length first and while reading.
  */
-export async function readJsonBody(request: Request): Promise<unknown> {
-  if (hasNoBody(request.headers)) return {};
-  if (!isJson(request.headers.get("content-type"))) throw new UnsupportedMediaTypeError();
-  if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) throw new PayloadTooLargeError();
-  const text = await readText(request);
+export async function readJsonBody(request: HttpRequest): Promise<unknown> {
+  if (hasNoBody(request)) return {};
+  if (!isJson(request.header("content-type"))) throw new UnsupportedMediaTypeError();
+  if (Number(request.header("content-length")) > MAX_BODY_BYTES) throw new PayloadTooLargeError();
+  const text = await readText(request.body);
   try {
     return JSON.parse(text);
   } catch {
@@ -37,26 +38,27 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   }
 }
 
-function hasNoBody(headers: Headers): boolean {
-  const length = headers.get("content-length");
-  return length === "0" || (length === null && !headers.has("transfer-encoding"));
+function hasNoBody(request: HttpRequest): boolean {
+  const length = request.header("content-length");
+  return length === "0" || (length === undefined && request.header("transfer-encoding") === undefined);
 }
 
-function isJson(contentType: string | null): boolean {
-  return contentType?.split(";")[0]?.trim().toLowerCase() === "application/json";
+/** `application/json`, with or without parameters such as a charset. */
+export function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
 }
 
-async function readText(request: Request): Promise<string> {
-  if (!request.body) return "";
+/** The body as UTF-8 text, refusing it (413) as soon as it grows past MAX_BODY_BYTES. */
+export async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError();
     chunks.push(chunk);
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder("utf-8", { fatal: true }).decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   } catch {
     throw new InvalidRequestError("request body must be valid JSON");
   }

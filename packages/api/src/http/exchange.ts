@@ -1,0 +1,31 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * A request as the doors' cores see it, whichever server received it: the node:http server of
+ * `pnpm start` or a Fetch-API route handler. Adapters (node.ts, fetch.ts) build it and send the answer.
+ */
+export interface HttpRequest {
+  method: string;
+  /** A header's value by its lower-case name; undefined when the request has none. */
+  header(name: string): string | undefined;
+  /** The body as it arrives, to be read at most once. */
+  body: AsyncIterable<Uint8Array>;
+  /** What the answer's `X-Request-Id` says: see requestIdOf. */
+  requestId: string;
+}
+
+/** An answer, written by the adapter as it is: status, headers and a (JSON) text body. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The caller's `X-Request-Id` when it sent a reasonable one, else a new one. */
+export function requestIdOf(given: string | null | undefined): string {
+  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+}

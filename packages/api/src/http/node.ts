@@ -1,0 +1,20 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpRequest, HttpResponse } from "./exchange.ts";
+
+/** The node:http side of a door: the request as the core reads it... */
+export function fromNodeRequest(request: IncomingMessage, requestId: string): HttpRequest {
+  return {
+    method: request.method ?? "GET",
+    header: (name) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    body: request,
+    requestId,
+  };
+}
+
+/** ...and the core's answer, written as it is. */
+export function sendNodeResponse(response: ServerResponse, { status, headers, body }: HttpResponse): void {
+  response.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) }).end(body);
+}
