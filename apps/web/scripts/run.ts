@@ -1,11 +1,10 @@
 /**
  * `pnpm start`, `pnpm dev` and `pnpm db:migrate`: checks the configuration, starts the embedded
  * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
- * migrating, runs Next.js on PORT.
+ * migrating, serves the app on PORT (server.ts) until SIGINT or SIGTERM.
  */
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { ConfigError, loadConfig } from "@enroll/api/config";
+import { createDatabase } from "@enroll/db";
 import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
 
 const modes = ["start", "dev", "migrate"] as const;
@@ -49,29 +48,24 @@ if (mode === "migrate") {
   process.exit(0);
 }
 
-/**
- * Under load V8 lets the old generation of `next start` grow to ~170 MB around ~60 MB of live
- * objects (peak RSS ~290 MB at 64 connections); capped at 256 MB it keeps about half that slack
- * (peak RSS ~180 MB) at no measurable cost in requests/s. A NODE_OPTIONS of the caller's comes
- * later and wins.
- */
-const heapLimit = mode === "start" ? "--max-old-space-size=256" : "";
-
-const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const next = spawn(process.execPath, [nextBin, mode, "--port", String(config.port)], {
-  stdio: "inherit",
-  env: {
-    ...process.env,
-    DATABASE_URL: database.url,
-    NEXT_TELEMETRY_DISABLED: "1",
-    NODE_OPTIONS: `${heapLimit} ${process.env.NODE_OPTIONS ?? ""}`.trim(),
-  },
+// Next.js and React read NODE_ENV when they load (as `next start` and `next dev` set it), so it is
+// settled before server.ts imports them.
+Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production" });
+const { startServer } = await import("../server.ts");
+const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
+const server = await startServer({ context: { config, db }, dev: mode === "dev" }).catch(async (error: Error) => {
+  await db.$disconnect();
+  await database.stop();
+  return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);
 });
+console.log(`Enroll is serving on http://localhost:${config.port}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => next.kill(signal));
+  process.once(signal, async () => {
+    console.log(`${signal}: finishing the requests in flight, then stopping`);
+    await server.close();
+    await db.$disconnect();
+    await database.stop();
+    process.exit(0);
+  });
 }
-next.on("exit", async (code, signal) => {
-  await database.stop();
-  process.exit(code ?? (signal ? 0 : 1));
-});

@@ -12,16 +12,10 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-/** The production app, started as `pnpm start` starts it: the launcher, then `next start` as its child. */
+/** The production app, started as `pnpm start` starts it: one process that migrates, then serves. */
 export async function startAppServer(databaseUrl: string, env: Record<string, string>): Promise<ServerUnderTest> {
   const app = await startApp(databaseUrl, env);
-  const children = await readFile(`/proc/${app.pid}/task/${app.pid}/children`, "utf8");
-  const [nextPid] = children.trim().split(/\s+/).map(Number);
-  if (!nextPid) {
-    await app.stop();
-    throw new Error(`The launcher has no child process:\n${app.output()}`);
-  }
-  return { url: app.url, pid: nextPid, stop: app.stop };
+  return { url: app.url, pid: app.pid, stop: app.stop };
 }
 
 const baselineScript = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));

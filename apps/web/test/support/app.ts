@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
@@ -7,7 +8,7 @@ import { createEmptyDatabase, freePort } from "@enroll/db/testing";
 export interface RunningApp {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
-  /** The launcher's process id; `next start` runs as its child. */
+  /** The server's process id. */
   pid: number;
   /** Everything the app printed so far. */
   output(): string;
@@ -16,21 +17,20 @@ export interface RunningApp {
 
 const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
+/** The arguments that `pnpm start` gives node (package.json's `start`: `node <these>`). */
+const startArguments: string[] = JSON.parse(readFileSync(`${webRoot}/package.json`, "utf8")).scripts.start.split(" ").slice(1);
+
 /**
- * Starts the built app the way `pnpm start` does (scripts/run.ts: migrations, then `next start`)
+ * Starts the built app exactly as `pnpm start` does (scripts/run.ts: migrations, then server.ts)
  * on a free port against `databaseUrl`, and resolves once it answers HTTP.
  */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/run.ts", "start"],
-    {
-      cwd: webRoot,
-      env: { ...process.env, NODE_ENV: "production", ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, startArguments, {
+    cwd: webRoot,
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));

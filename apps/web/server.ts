@@ -1,0 +1,62 @@
+/**
+ * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it: the sign-up doors are answered here,
+ * straight from node:http, and every other request (pages, /docs, /openapi.json, static files) is
+ * handed to Next.js. Next's route handlers for /users and /api/trpc stay for where Next.js serves
+ * alone; here they are never reached, because a route handler costs several times the sign-up itself.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
+import next from "next";
+import {
+  appRouter,
+  createTrpcNodeHandler,
+  fromNodeRequest,
+  handleUsers,
+  jsonResponse,
+  requestIdOf,
+  sendNodeResponse,
+  toErrorBody,
+  type Context,
+} from "@enroll/api";
+
+export interface RunningServer {
+  /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes Next.js. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startServer({ context, dev }: { context: Context; dev: boolean }): Promise<RunningServer> {
+  const { port } = context.config;
+  const pages = next({ dev, dir: fileURLToPath(new URL(".", import.meta.url)), port });
+  await pages.prepare();
+  const handlePage = pages.getRequestHandler();
+  const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context });
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
+    response.setHeader("X-Request-Id", requestId);
+    const path = request.url?.split("?", 1)[0] ?? "/";
+    if (path === "/users") return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId), context));
+    if (path.startsWith("/api/trpc/")) return handleTrpc(request, response);
+    return handlePage(request, response);
+  }
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      const body = toErrorBody(error);
+      if (response.headersSent) response.destroy();
+      else sendNodeResponse(response, jsonResponse(body.code, body));
+    });
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
+
+  return {
+    async close(graceMs = 10_000) {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      const overdue = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(overdue);
+      await pages.close();
+    },
+  };
+}
