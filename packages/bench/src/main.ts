@@ -1,24 +1,24 @@
 /**
  * `pnpm bench`: the sign-up throughput of the production app, next to what the database allows.
  *
- * One fresh database; the app (`next start`, as `pnpm start` runs it) and the baseline
- * (baseline-server.ts) both on it with the same pool size; then, per connection count, every
- * scenario's cells, each a warm-up and a measurement with autocannon, baseline and app side by side
- * so that both meet the same machine. Prints a table, writes it as JSON and checks the database
- * against the answers. The load generator runs in this process, on the same cores as the servers
- * and PostgreSQL, for the app and the baseline alike.
+ * One fresh database; the baseline (baseline-server.ts) on it, and the app with the same pool size,
+ * started anew for each round as `pnpm start` runs it (its cold start is measured). In each round,
+ * per connection count, every scenario's cells, each a warm-up and a measurement with autocannon,
+ * baseline and app side by side so that both meet the same machine. Prints the medians of the
+ * rounds, writes every cell as JSON and checks the database against the answers. The load
+ * generator runs in this process, on the same cores as the servers and PostgreSQL, for the app and
+ * the baseline alike.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "@enroll/api/config";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts";
 import { sendSignUps, SignUpLedger } from "./load.ts";
 import { readOptions, usage, UsageError, type Options } from "./options.ts";
-import { newestProfile, summarizeProfile, type ProfileEntry, type TimeWindow } from "./profile.ts";
-import { cellTable, judge, markdownTable, verdictTable, type CellResult } from "./report.ts";
+import { profilesIn, summarizeProfiles, type ProfileEntry, type TimeWindow } from "./profile.ts";
+import { cellTable, judge, markdownTable, summarize, verdictTable, type CellResult } from "./report.ts";
 import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
 import {
   cpuMilliseconds,
@@ -45,57 +45,51 @@ if (options.help) {
   process.exit(0);
 }
 
-const webRoot = path.dirname(createRequire(import.meta.url).resolve("web/package.json"));
 const config = loadConfig();
 const runId = randomBytes(3).toString("hex");
 const loadAverageBefore = os.loadavg();
 
 const database = await openFreshDatabase(config.databaseUrl);
-const running: ServerUnderTest[] = [];
 const cells: CellResult[] = [];
+const coldStartsMs: number[] = [];
 /** When the app was measured: the profile is read for these stretches only, not start-up or idle time. */
 const appMeasured: TimeWindow[] = [];
+const profileDir = options.cpuProfile ? await mkdtemp(path.join(os.tmpdir(), "enroll-bench-profile-")) : undefined;
+const appEnv = {
+  DATABASE_POOL_SIZE: String(config.databasePoolSize),
+  ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+};
+const baseline = await startBaselineServer(database.url, config.databasePoolSize);
 try {
-  const baseline = await startBaselineServer(database.url, config.databasePoolSize);
-  running.push(baseline);
-  const app = await startAppServer(database.url, {
-    DATABASE_POOL_SIZE: String(config.databasePoolSize),
-    ...(options.cpuProfile ? { NEXT_CPU_PROF: "1" } : {}),
-  });
-  running.push(app);
   console.log(`Pool size ${config.databasePoolSize}; ${database.version}`);
-
   const chosen = options.scenarios.map((name) => scenarios[name]);
   const baselineWorkloads = [...new Set(chosen.map((scenario) => scenario.workload))];
-  for (const connections of options.connections) {
-    for (const workload of baselineWorkloads) {
-      const reference = await runCell(database, options, {
-        server: baseline,
-        door: doors.baseline,
-        workload,
-        connections,
-      });
-      cells.push(reference);
-      for (const scenario of chosen.filter((scenario) => scenario.workload === workload)) {
-        const cell = await runCell(database, options, { server: app, ...scenario, connections });
-        cell.vsBaseline = {
-          requestsPerSecond: cell.measurement.requestsPerSecond / reference.measurement.requestsPerSecond,
-          p99: cell.measurement.latencyMs.p99 / reference.measurement.latencyMs.p99,
-        };
-        cells.push(cell);
+  for (let round = 1; round <= options.rounds; round++) {
+    const { app, coldStartMs } = await startAppServer(database.url, appEnv);
+    coldStartsMs.push(coldStartMs);
+    console.log(`Round ${round} of ${options.rounds}: the app answered its first sign-up ${coldStartMs.toFixed(0)} ms after its start`);
+    try {
+      for (const connections of options.connections) {
+        for (const workload of baselineWorkloads) {
+          cells.push(await runCell(database, options, { round, server: baseline, door: doors.baseline, workload, connections }));
+          for (const scenario of chosen.filter((scenario) => scenario.workload === workload)) {
+            cells.push(await runCell(database, options, { round, server: app, ...scenario, connections }));
+          }
+        }
       }
+    } finally {
+      await app.stop();
     }
   }
 } finally {
-  for (const server of running.reverse()) await server.stop();
+  await baseline.stop();
   await database.close();
 }
-const profile = options.cpuProfile
-  ? await summarizeProfile(await newestProfile(path.join(webRoot, ".next-profiles")), appMeasured)
-  : undefined;
+const profile = profileDir ? await summarizeProfiles(await profilesIn(profileDir), appMeasured) : undefined;
 
-const verdicts = judge(cells);
-console.log(`\n${cellTable(cells)}\n\nTargets:\n${verdictTable(verdicts)}`);
+const summaries = summarize(cells);
+const verdicts = judge(summaries, coldStartsMs);
+console.log(`\nMedians of ${options.rounds} round(s):\n${cellTable(summaries)}\n\nTargets:\n${verdictTable(verdicts)}`);
 if (profile) {
   const table = (entries: ProfileEntry[], what: string) =>
     markdownTable(
@@ -117,6 +111,7 @@ const machine = {
   loadAverage: { before: loadAverageBefore, after: os.loadavg() },
 };
 const settings = {
+  rounds: options.rounds,
   warmupSeconds: options.warmupSeconds,
   durationSeconds: options.durationSeconds,
   connections: options.connections,
@@ -127,7 +122,7 @@ const settings = {
 await mkdir(path.dirname(options.out), { recursive: true });
 await writeFile(
   options.out,
-  `${JSON.stringify({ finishedAt: new Date(), machine, settings, cells, verdicts, profile }, null, 2)}\n`,
+  `${JSON.stringify({ finishedAt: new Date(), machine, settings, summaries, verdicts, coldStartsMs, cells, profile }, null, 2)}\n`,
 );
 console.log(`\nWritten to ${options.out}`);
 
@@ -138,6 +133,7 @@ if (inconsistent.length > 0) {
 }
 
 interface Cell {
+  round: number;
   server: ServerUnderTest;
   door: Door;
   workload: Workload;
@@ -147,7 +143,7 @@ interface Cell {
 async function runCell(
   { client }: BenchDatabase,
   { warmupSeconds, durationSeconds }: Options,
-  { server, door, workload, connections }: Cell,
+  { round, server, door, workload, connections }: Cell,
 ): Promise<CellResult> {
   const ledger = new SignUpLedger(`${runId}-${cells.length}-`, workload.duplicateShare);
   const load = { connections, warmupSeconds, seconds: durationSeconds, expectedStatuses: workload.expectedStatuses };
@@ -170,7 +166,7 @@ async function runCell(
   const rows = await checkRows(client, ledger);
   const { requestsPerSecond, latencyMs } = measurement;
   const served = Object.values(measurement.responses).reduce((sum, count) => sum + count, 0);
-  const cpuMsPerRequest = Math.round((100 * cpuMs) / served) / 100;
+  const cpuMsPerRequest = Math.round((1000 * cpuMs) / served) / 1000;
   console.log(
     `${door.name} · ${workload.name} · ${connections} conn.: ${requestsPerSecond.toFixed(0)} req/s, ` +
       `p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, errors ${measurement.errors}, ` +
@@ -179,6 +175,7 @@ async function runCell(
       (rows.consistent ? "" : ": ROWS DO NOT MATCH"),
   );
   return {
+    round,
     server: door === doors.baseline ? "baseline" : "app",
     door: door.name,
     workload: workload.name,

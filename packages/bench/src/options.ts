@@ -6,6 +6,8 @@ export interface Options {
   warmupSeconds: number;
   durationSeconds: number;
   connections: number[];
+  /** How many times every cell is measured, the rounds interleaved; the table shows the medians. */
+  rounds: number;
   scenarios: ScenarioName[];
   /** Profile the app's `next start` process and print where its time went. */
   cpuProfile: boolean;
@@ -17,9 +19,10 @@ export const usage = `Usage: pnpm bench [options]
   --duration <s>        seconds measured per cell (default 10)
   --warmup <s>          seconds of unmeasured load before each cell (default 3)
   --quick               --warmup 1 --duration 3
+  --rounds <n>          interleaved rounds; the app is started anew for each (default 3)
   --connections <list>  concurrent connections, e.g. 1,16,64 (the default)
   --scenarios <list>    any of rest, trpc, mix (default: all three)
-  --cpu-prof            profile the app under load and print its top functions
+  --cpu-prof            profile the app under load and print where its time went
   --out <file>          the JSON report (default packages/bench/results/latest.json)
   --help                this text
 Environment: DATABASE_URL (a server to create a fresh database on; default: embedded PostgreSQL),
@@ -37,6 +40,7 @@ export function readOptions(args: string[]): Options {
       warmup: { type: "string" },
       quick: { type: "boolean", default: false },
       connections: { type: "string", default: "1,16,64" },
+      rounds: { type: "string", default: "3" },
       scenarios: { type: "string", default: Object.keys(scenarios).join(",") },
       "cpu-prof": { type: "boolean", default: false },
       out: { type: "string", default: new URL("../results/latest.json", import.meta.url).pathname },
@@ -48,6 +52,7 @@ export function readOptions(args: string[]): Options {
     warmupSeconds: positiveNumber("--warmup", values.warmup ?? (values.quick ? "1" : "3")),
     durationSeconds: positiveNumber("--duration", values.duration ?? (values.quick ? "3" : "10")),
     connections: values.connections.split(",").map((count) => positiveNumber("--connections", count)),
+    rounds: positiveNumber("--rounds", values.rounds),
     scenarios: values.scenarios.split(",").map((name) => {
       if (!Object.hasOwn(scenarios, name)) throw new UsageError(`Unknown scenario "${name}"`);
       return name as ScenarioName;

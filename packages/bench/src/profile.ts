@@ -36,31 +36,33 @@ export interface ProfileSummary {
 
 const IDLE = "(idle)";
 
-/** The newest `.cpuprofile` in `directory`. */
-export async function newestProfile(directory: string): Promise<string> {
+/** Every `.cpuprofile` in `directory`. */
+export async function profilesIn(directory: string): Promise<string[]> {
   const names = (await readdir(directory)).filter((name) => name.endsWith(".cpuprofile")).sort();
-  const newest = names.at(-1);
-  if (!newest) throw new Error(`No .cpuprofile in ${directory}`);
-  return path.join(directory, newest);
+  if (names.length === 0) throw new Error(`No .cpuprofile in ${directory}`);
+  return names.map((name) => path.join(directory, name));
 }
 
 /**
- * Where a process spent its busy time within `windows`, by self time (not counting callees): the
- * top functions, summed over their call sites, and the top packages or Node.js modules they belong to.
+ * Where the processes that wrote `files` spent their busy time within `windows`, by self time (not
+ * counting callees): the top functions, summed over their call sites, and the top packages or
+ * Node.js modules they belong to.
  */
-export async function summarizeProfile(file: string, windows: TimeWindow[], count = 15): Promise<ProfileSummary> {
-  const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+export async function summarizeProfiles(files: string[], windows: TimeWindow[], count = 15): Promise<ProfileSummary> {
   const busy: { frame: CallFrame; ms: number }[] = [];
-  let time = profile.startTime;
-  profile.samples.forEach((id, index) => {
-    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
-    time += ms * 1000;
-    const frame = frames.get(id);
-    if (frame && frame.functionName !== IDLE && windows.some(({ from, to }) => time >= from && time <= to)) {
-      busy.push({ frame, ms });
-    }
-  });
+  for (const file of files) {
+    const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+    const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+    let time = profile.startTime;
+    profile.samples.forEach((id, index) => {
+      const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+      time += ms * 1000;
+      const frame = frames.get(id);
+      if (frame && frame.functionName !== IDLE && windows.some(({ from, to }) => time >= from && time <= to)) {
+        busy.push({ frame, ms });
+      }
+    });
+  }
   const busyMs = busy.reduce((sum, sample) => sum + sample.ms, 0);
   const top = (nameOf: (frame: CallFrame) => string) => {
     const entries = new Map<string, ProfileEntry>();
@@ -87,8 +89,8 @@ function shortScript(url: string): string {
   const file = url.replace(/^file:\/\//, "");
   const packageStart = file.lastIndexOf("node_modules/");
   if (packageStart >= 0) return file.slice(packageStart + "node_modules/".length);
-  const appStart = file.indexOf("/apps/");
-  return appStart >= 0 ? file.slice(appStart + 1) : file;
+  const workspaceStart = file.search(/\/(apps|packages)\//);
+  return workspaceStart >= 0 ? file.slice(workspaceStart + 1) : file;
 }
 
 /** The package or Node.js module a script belongs to; the app's bundle (with what it bundles) as one. */
@@ -97,7 +99,8 @@ function sourceOf(url: string): string {
   const file = url.replace(/^file:\/\//, "");
   if (file.includes("/.next/server/")) return "the app's server bundle (.next/server)";
   const packageStart = file.lastIndexOf("node_modules/");
-  if (packageStart < 0) return shortScript(url);
+  // Enroll's own code, by workspace package: apps/web, packages/api...
+  if (packageStart < 0) return shortScript(url).split("/").slice(0, 2).join("/");
   const [scope = "", name] = file.slice(packageStart + "node_modules/".length).split("/");
   return scope.startsWith("@") ? `${scope}/${name}` : scope;
 }

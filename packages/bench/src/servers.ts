@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -12,10 +13,27 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-/** The production app, started as `pnpm start` starts it: one process that migrates, then serves. */
-export async function startAppServer(databaseUrl: string, env: Record<string, string>): Promise<ServerUnderTest> {
+/**
+ * The production app, started as `pnpm start` starts it (one process that migrates, then serves),
+ * and how long it took from the start of its process to its first sign-up answered with 200.
+ */
+export async function startAppServer(
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ app: ServerUnderTest; coldStartMs: number }> {
+  const startedAt = performance.now();
   const app = await startApp(databaseUrl, env);
-  return { url: app.url, pid: app.pid, stop: app.stop };
+  const response = await fetch(`${app.url}/users`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: `cold-start-${randomUUID()}@bench.example` }),
+  });
+  const coldStartMs = performance.now() - startedAt;
+  if (response.status !== 200) {
+    await app.stop();
+    throw new Error(`The app's first sign-up answered ${response.status}:\n${app.output()}`);
+  }
+  return { app: { url: app.url, pid: app.pid, stop: app.stop }, coldStartMs };
 }
 
 const baselineScript = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));

@@ -48,7 +48,7 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
       () => false,
     );
     if (answered) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   child.kill("SIGKILL");
   throw new Error(`The app did not start within 60 s:\n${output()}`);
