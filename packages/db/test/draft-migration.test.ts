@@ -102,7 +102,7 @@ describe("draftMigration", enginePass, () => {
 describe("pnpm db:migration", () => {
   it("prints its usage and fails without a name", () => {
     const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-    const run = spawnSync(process.execPath, ["--import", "tsx", cli, "migration"], {
+    const run = spawnSync(process.execPath, [cli, "migration"], {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       encoding: "utf8",
     });

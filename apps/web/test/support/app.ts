@@ -24,7 +24,7 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/run.ts", "start"],
+    ["--disable-warning=ExperimentalWarning", "scripts/run.ts", "start"],
     {
       cwd: webRoot,
       env: { ...process.env, NODE_ENV: "production", ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
