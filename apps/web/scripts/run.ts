@@ -4,6 +4,7 @@
  * migrating, runs Next.js on PORT.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
@@ -15,6 +16,9 @@ function fail(message: string): never {
   console.error(message);
   process.exit(1);
 }
+
+// What the environment sets wins over the checkout's .env.
+if (existsSync(paths.envFile)) process.loadEnvFile(paths.envFile);
 
 const config = (() => {
   try {

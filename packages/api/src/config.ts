@@ -15,6 +15,9 @@ const environment = z.object({
   EMBEDDED_POSTGRES_PORT: port.optional(),
 });
 
+/** The names of every setting, as the environment and .env.example spell them. */
+export const settingNames = Object.keys(environment.shape);
+
 /**
  * Unless EMBEDDED_POSTGRES_PORT is set, the embedded PostgreSQL listens at PORT + 51329 (54329 for
  * the default 3000), counted on from 1024 past 65535: two checkouts started on different PORTs

@@ -1,5 +1,16 @@
+import { readFile } from "node:fs/promises";
+import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig, settingNames } from "../src/config.ts";
+
+describe(".env.example", () => {
+  it("lists every setting, each with its default", async () => {
+    const example = parseEnv(await readFile(new URL("../../../.env.example", import.meta.url), "utf8"));
+
+    expect(Object.keys(example).sort()).toEqual([...settingNames].sort());
+    expect(loadConfig(example)).toEqual(loadConfig({}));
+  });
+});
 
 describe("the embedded PostgreSQL's port", () => {
   it("is PORT + 51329 unless EMBEDDED_POSTGRES_PORT is set, so checkouts on different PORTs do not collide", () => {
