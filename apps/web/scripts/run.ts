@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ConfigError, loadConfig } from "@enroll/api/config";
-import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
+import { DataFolderInUseError, migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
 
 const modes = ["start", "dev", "migrate"] as const;
 const mode = modes.find((known) => known === process.argv[2]) ?? fail(`Usage: run.ts ${modes.join("|")}`);
@@ -34,7 +34,11 @@ async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
   const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort }).catch(
     (error: Error) =>
-      fail(`Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`),
+      fail(
+        error instanceof DataFolderInUseError
+          ? error.message
+          : `Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`,
+      ),
   );
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
   return embedded;
