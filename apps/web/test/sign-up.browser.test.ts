@@ -251,4 +251,15 @@ describe("the page's layout", () => {
 
     expect(await page.getByRole("link", { name: "API reference" }).getAttribute("href")).toBe("/docs");
   });
+
+  it("answers an unknown path with a 404 page in the app's style that leads back to sign-up", async () => {
+    const response = await page.goto(`${app.url}/no-such-page`);
+
+    expect(response?.status()).toBe(404);
+    expect(await page.title()).toBe("Page not found · Enroll");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+    expect(await card().locator(".brand").textContent()).toBe("Enroll");
+    expect(await page.getByRole("link", { name: "Create an account" }).getAttribute("href")).toBe("/");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+  });
 });
