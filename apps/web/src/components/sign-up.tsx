@@ -87,7 +87,10 @@ function SignUpForm() {
   return (
     <>
       {signUp.isSuccess ? (
-        <Welcome account={signUp.data} email={signUp.variables.email} onAnother={() => {
+        <Welcome
+          account={signUp.data}
+          email={signUp.variables.email}
+          onAnother={() => {
             setSigningUpAnother(true);
             signUp.reset();
           }}
@@ -173,10 +176,11 @@ function IdRow({ label, id }: { label: string; id: string }) {
         <button
           type="button"
           className="copy"
-          aria-label={`Copy ${label}`}
           onClick={() => navigator.clipboard.writeText(id).then(() => setCopied(true))}
         >
           {copied ? "Copied" : "Copy"}
+          {/* Heard, not seen: which id the button copies, and that it did. */}
+          <span className="visually-hidden"> {label}</span>
         </button>
       </dd>
     </>
