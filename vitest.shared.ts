@@ -12,8 +12,8 @@ export function testConfig(packageName: string, { database }: { database: boolea
       globalSetup: database ? ["@enroll/db/testing/global-setup"] : [],
       testTimeout: 60_000,
       hookTimeout: 90_000,
-      // Node 20 loads Prisma's WASM migration engine only with this flag.
-      execArgv: ["--experimental-wasm-modules", "--no-warnings"],
+      // Node 24 imports Prisma's WASM migration engine without a flag, but warns that it is experimental.
+      execArgv: ["--disable-warning=ExperimentalWarning"],
       reporters: reportDir
         ? ["default", ["json", { outputFile: path.join(reportDir, `${packageName}.json`) }]]
         : ["default"],

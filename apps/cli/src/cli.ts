@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { createViaRest, createViaTrpc, UnreachableError, type Refusal } from "./doors.ts";
 
-export const USAGE = `Usage: pnpm --filter cli start -- create <email> [--via rest|trpc] [--url <app url>]
+export const USAGE = `Usage: enroll create <email> [--via rest|trpc] [--url <app url>]
 
 Creates a user through Enroll's REST API (POST /users, the default) or its tRPC API (users.create).
   --via   rest or trpc (default: rest)
-  --url   where the Enroll app runs (default: http://localhost:3000)`;
+  --url   where the Enroll app runs (default: $ENROLL_URL, else http://localhost:3000)`;
 
 const doors = { rest: createViaRest, trpc: createViaTrpc };
 
@@ -15,17 +15,23 @@ export interface Terminal {
   error(text: string): void;
 }
 
-/** Runs one command line and returns its exit code: 0 done, 1 refused or failed, 2 misused. */
-export async function runCli(args: string[], terminal: Terminal): Promise<number> {
+/**
+ * Runs one command line and returns its exit code: 0 done, 1 refused or failed, 2 misused.
+ * `env` supplies ENROLL_URL, the app to talk to when `--url` is not given.
+ */
+export async function runCli(
+  args: string[],
+  terminal: Terminal,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      // `pnpm start -- create …` passes its `--` on.
-      args: args[0] === "--" ? args.slice(1) : args,
+      args,
       allowPositionals: true,
       options: {
         via: { type: "string", default: "rest" },
-        url: { type: "string", default: "http://localhost:3000" },
+        url: { type: "string", default: env.ENROLL_URL || "http://localhost:3000" },
         help: { type: "boolean", short: "h" },
       },
     });

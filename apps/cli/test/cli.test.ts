@@ -9,9 +9,14 @@ const running = appOnFreshDatabase();
 
 /** Runs the command line in this process, against the real app, and keeps what it wrote. */
 async function run(...args: string[]) {
+  return runWith({}, ...args);
+}
+
+/** `run` with `env` as the environment the command sees. */
+async function runWith(env: Record<string, string>, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { log: (text) => out.push(text), error: (text) => err.push(text) });
+  const code = await runCli(args, { log: (text) => out.push(text), error: (text) => err.push(text) }, env);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -87,13 +92,43 @@ describe("the command line", () => {
     });
   });
 
-  it("runs as `pnpm start -- create …`", async () => {
-    const { stdout } = await promisify(execFile)(
-      "pnpm",
-      ["--silent", "start", "--", "create", "pnpm@example.com", "--via", "trpc", "--url", running.app.url],
-      { cwd: new URL("..", import.meta.url) },
-    );
+  it("talks to ENROLL_URL when --url is not given, and to --url when it is", async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
 
-    expect(stdout).toMatch(new RegExp(`^Created a user for pnpm@example.com \\(via tRPC\\)\\.\\n  user_id:  ${uuid}\\n`));
+    const fromEnv = await runWith({ ENROLL_URL: running.app.url }, "create", "env-url@example.com");
+    const fromFlag = await runWith({ ENROLL_URL: nowhere }, "create", "flag-url@example.com", "--url", running.app.url);
+
+    expect(fromEnv).toMatchObject({ code: 0, out: expect.stringMatching(/^Created a user for env-url@example.com/) });
+    expect(fromFlag).toMatchObject({ code: 0, out: expect.stringMatching(/^Created a user for flag-url@example.com/) });
+  });
+});
+
+describe("the enroll bin", () => {
+  /** `pnpm exec enroll …` at the workspace's root, as the README says; resolves however it exits. */
+  async function enroll(args: string[], env: Record<string, string> = {}) {
+    const done = await promisify(execFile)("pnpm", ["exec", "enroll", ...args], {
+      cwd: new URL("../../..", import.meta.url),
+      env: { ...process.env, ...env },
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (failed: { code: number; stdout: string; stderr: string }) => failed,
+    );
+    return { code: done.code, stdout: done.stdout, stderr: done.stderr };
+  }
+
+  it("creates a user at ENROLL_URL", async () => {
+    const { code, stdout } = await enroll(["create", "bin@example.com", "--via", "trpc"], { ENROLL_URL: running.app.url });
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Created a user for bin@example.com \\(via tRPC\\)\\.\\n  user_id:  ${uuid}\\n`));
+  });
+
+  it("hands its exit codes to the shell unchanged, with nothing after its own lines", async () => {
+    expect(await enroll(["create"])).toEqual({ code: 2, stdout: "", stderr: `${USAGE}\n` });
+    expect(await enroll(["create", "user@localhost", "--url", running.app.url])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "Could not create a user for user@localhost: email must be a valid email address.\n",
+    });
   });
 });

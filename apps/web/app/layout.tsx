@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { paletteCss } from "@/palette";
 import { TRPCReactProvider } from "@/trpc/react";
 import "./globals.css";
 
@@ -11,6 +12,9 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
+      <head>
+        <style>{paletteCss}</style>
+      </head>
       <body>
         <TRPCReactProvider>{children}</TRPCReactProvider>
       </body>

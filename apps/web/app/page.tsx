@@ -1,12 +1,14 @@
+import { connection } from "next/server";
+import { loadConfig } from "@enroll/api/config";
 import { SignUp } from "@/components/sign-up";
+import { Card } from "@/components/card";
 
-export default function SignUpPage() {
+export default async function SignUpPage() {
+  // Rendered for each request, not at build time: whether sign-up is open is the running server's setting.
+  await connection();
   return (
-    <main>
-      <div className="card">
-        <p className="brand">Enroll</p>
-        <SignUp />
-      </div>
-    </main>
+    <Card>
+      <SignUp open={loadConfig().account.allowSignup} />
+    </Card>
   );
 }

@@ -3,9 +3,10 @@
  * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
  * migrating, serves the app on PORT (server.ts) until SIGINT or SIGTERM.
  */
+import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { createDatabase } from "@enroll/db";
-import { migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
+import { DataFolderInUseError, migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
 
 const modes = ["start", "dev", "migrate"] as const;
 const mode = modes.find((known) => known === process.argv[2]) ?? fail(`Usage: run.ts ${modes.join("|")}`);
@@ -14,6 +15,9 @@ function fail(message: string): never {
   console.error(message);
   process.exit(1);
 }
+
+// What the environment sets wins over the checkout's .env.
+if (existsSync(paths.envFile)) process.loadEnvFile(paths.envFile);
 
 const config = (() => {
   try {
@@ -29,7 +33,11 @@ async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
   const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort }).catch(
     (error: Error) =>
-      fail(`Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`),
+      fail(
+        error instanceof DataFolderInUseError
+          ? error.message
+          : `Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`,
+      ),
   );
   console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
   return embedded;

@@ -29,7 +29,8 @@ beforeAll(async () => {
       })
       .then(async (browser) => {
         stops.push(() => browser.close());
-        context = await browser.newContext();
+        // The clipboard, for the copy buttons: the app's origin is 127.0.0.1, a secure context.
+        context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
       }),
     startApp(databaseUrl).then((started) => {
       stops.push(started.stop);
@@ -69,26 +70,67 @@ async function problemText(): Promise<string> {
 
 const isFocused = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
 
-/** The id shown next to `label` on the welcome card. */
-const shownId = (label: string) => page.locator(`dt:text-is("${label}") + dd`).textContent();
+/** The id shown next to `label` in the welcome card's details. */
+const shownId = (label: string) => page.locator(`dt:text-is("${label}") + dd code`).textContent();
+
+const card = () => page.locator(".card");
 
 describe("the sign-up page", () => {
-  it("signs up and shows the new account's ids, the ones stored in the database", async () => {
+  it("signs up and greets the person by address, with the stored ids behind Details", async () => {
     await page.goto(app.url);
     await signUp("Ada.Lovelace@example.com");
 
     const welcome = page.getByRole("heading", { name: "Welcome aboard" });
     await welcome.waitFor();
+    expect(await isFocused(welcome)).toBe(true);
+    expect(await card().locator(".lead").textContent()).toMatch(/^The account for ada\.lovelace@example\.com is ready\./);
+    const details = card().locator("details");
+    expect(await details.getAttribute("open")).toBeNull();
+    expect(await page.locator("dl").isVisible()).toBe(false);
+
+    await details.getByText("Details").click();
+
     const stored = await db.email.findUniqueOrThrow({
       where: { address: "ada.lovelace@example.com" },
       include: { primaryEmail: true },
     });
+    expect(await page.locator("dl").isVisible()).toBe(true);
     expect({ userId: await shownId("User ID"), emailId: await shownId("Email ID") }).toEqual({
       userId: stored.userId,
       emailId: stored.id,
     });
     expect(stored.primaryEmail?.userId).toBe(stored.userId);
-    expect(await isFocused(welcome)).toBe(true);
+  });
+
+  it("copies each id with its button", async () => {
+    await page.goto(app.url);
+    await signUp("ada.byron@example.com");
+    await page.getByText("Details").click();
+    const stored = await db.email.findUniqueOrThrow({ where: { address: "ada.byron@example.com" } });
+
+    for (const [label, id] of [
+      ["User ID", stored.userId],
+      ["Email ID", stored.id],
+    ] as const) {
+      await page.getByRole("button", { name: `Copy ${label}`, exact: true }).click();
+
+      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(id);
+      expect(await page.getByRole("button", { name: `Copied ${label}`, exact: true }).isVisible()).toBe(true);
+    }
+  });
+
+  it("offers to sign up another address, and comes back with the field focused and empty", async () => {
+    await page.goto(app.url);
+    await signUp("first.of.two@example.com");
+    await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
+
+    await page.getByRole("button", { name: "Sign up another address" }).click();
+
+    await emailField().waitFor();
+    expect(await isFocused(emailField())).toBe(true);
+    expect(await emailField().inputValue()).toBe("");
+    await signUp("second.of.two@example.com");
+    await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
   });
 
   it("says an address is already registered, in any letter case, and puts focus back on the field", async () => {
@@ -128,8 +170,22 @@ describe("the sign-up page", () => {
     expect(sent).toEqual([JSON.stringify({ email: "alan.turing@example.com" })]);
   });
 
-  it("says sign-up is closed when the service does not allow it", async () => {
+  it("says sign-up is closed from the start when the service does not allow it, with no form to fill", async () => {
+    const sent: string[] = [];
+    page.on("request", (request) => sent.push(new URL(request.url()).pathname));
+
     await page.goto(closedApp.url);
+
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign-up is closed");
+    expect(await page.locator("form").count()).toBe(0);
+    expect(sent.filter((path) => path.startsWith("/api/trpc/"))).toEqual([]);
+  });
+
+  it("says sign-up is closed when the server refuses a sign-up from a page shown while it was open", async () => {
+    await page.route("**/api/trpc/**", (route) =>
+      route.fetch({ url: route.request().url().replace(app.url, closedApp.url) }).then((response) => route.fulfill({ response })),
+    );
+    await page.goto(app.url);
     await signUp("someone@example.com");
 
     await expect.poll(problemText).toBe("Sign-up is closed at the moment.");
@@ -164,6 +220,7 @@ describe("the sign-up page", () => {
 
     const status = page.getByRole("status");
     await expect.poll(() => submitButton().textContent()).toBe("Creating your account…");
+    expect(await submitButton().locator(".spinner").isVisible()).toBe(true);
     expect(await submitButton().isDisabled()).toBe(true);
     expect(await emailField().isEditable()).toBe(false);
     expect(await page.locator("form").getAttribute("aria-busy")).toBe("true");
@@ -172,5 +229,36 @@ describe("the sign-up page", () => {
     releaseResponse();
     await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
     expect(await status.textContent()).toBe("Your account is ready.");
+  });
+});
+
+describe("the page's layout", () => {
+  it("keeps the card at the top on a phone and in the middle of a wide screen", async () => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    await page.goto(app.url);
+    const onPhone = (await card().boundingBox())!;
+
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const onDesktop = (await card().boundingBox())!;
+
+    expect(onPhone.y).toBeLessThanOrEqual(24);
+    expect(onDesktop.y).toBeGreaterThan(100);
+  });
+
+  it("links to the API reference", async () => {
+    await page.goto(app.url);
+
+    expect(await page.getByRole("link", { name: "API reference" }).getAttribute("href")).toBe("/docs");
+  });
+
+  it("answers an unknown path with a 404 page in the app's style that leads back to sign-up", async () => {
+    const response = await page.goto(`${app.url}/no-such-page`);
+
+    expect(response?.status()).toBe(404);
+    expect(await page.title()).toBe("Page not found · Enroll");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+    expect(await card().locator(".brand").textContent()).toBe("Enroll");
+    expect(await page.getByRole("link", { name: "Create an account" }).getAttribute("href")).toBe("/");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
   });
 });

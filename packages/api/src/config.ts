@@ -12,8 +12,21 @@ const environment = z.object({
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
-  EMBEDDED_POSTGRES_PORT: port.default(54_329),
+  EMBEDDED_POSTGRES_PORT: port.optional(),
 });
+
+/** The names of every setting, as the environment and .env.example spell them. */
+export const settingNames = Object.keys(environment.shape);
+
+/**
+ * Unless EMBEDDED_POSTGRES_PORT is set, the embedded PostgreSQL listens at PORT + 51329 (54329 for
+ * the default 3000), counted on from 1024 past 65535: two checkouts started on different PORTs
+ * then never fight over one database port.
+ */
+function embeddedPostgresPortFor(appPort: number): number {
+  const derived = appPort + 51_329;
+  return derived <= 65_535 ? derived : derived - 65_535 + 1_023;
+}
 
 export interface Config {
   account: { allowSignup: boolean };
@@ -22,7 +35,7 @@ export interface Config {
   /** The most connections the server opens to the database at once. */
   databasePoolSize: number;
   port: number;
-  /** Where the embedded PostgreSQL listens when it is used. */
+  /** Where the embedded PostgreSQL listens when it is used: EMBEDDED_POSTGRES_PORT, or derived from PORT. */
   embeddedPostgresPort: number;
 }
 
@@ -48,6 +61,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: settings.DATABASE_URL,
     databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
-    embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT,
+    embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(settings.PORT),
   };
 }

@@ -3,11 +3,11 @@ import type { ErrorBody } from "@enroll/validators";
 
 /** A failure we expect and answer on purpose: its HTTP status and the sentence the client sees. */
 export class EnrollError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
     this.name = new.target.name;
   }
 }

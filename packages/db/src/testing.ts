@@ -28,13 +28,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A throw-away embedded PostgreSQL server; its data folder is removed on stop. */
-export async function startTestPostgres(): Promise<EmbeddedDatabase> {
+/** A data folder for an embedded PostgreSQL, not created yet, in a new temporary folder. */
+export async function tempDataDir(): Promise<string> {
   const parent = await mkdtemp(path.join(tmpdir(), "enroll-pg-"));
   // Readable by the `postgres` user that runs the server when tests run as root.
   await chmod(parent, 0o755);
-  const dataDir = path.join(parent, "data");
-  return startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+  return path.join(parent, "data");
+}
+
+/** A throw-away embedded PostgreSQL server; its data folder is removed on stop. */
+export async function startTestPostgres(): Promise<EmbeddedDatabase> {
+  return startEmbeddedPostgres({ dataDir: await tempDataDir(), port: await freePort(), persistent: false });
 }
 
 /** Creates an empty database on the server at `serverUrl` and returns its URL. */

@@ -38,7 +38,13 @@ const enginePass = { timeout: 120_000 };
 
 describe("diffMigrationsToSchema", enginePass, () => {
   it("finds the committed migrations in agreement with schema.prisma", async () => {
-    expect(await diffMigrationsToSchema()).toEqual({ exitCode: 0, sql: "" });
+    const drift = await diffMigrationsToSchema();
+
+    expect(
+      drift,
+      "prisma/schema.prisma differs from what prisma/migrations make: run `pnpm db:migration <name>` " +
+        "(a snake_case name such as add_email_nickname) and commit the migration it writes",
+    ).toEqual({ exitCode: 0, sql: "" });
   });
 
   it("reports exit code 2 and the missing SQL for a schema with one more column", async () => {
@@ -102,7 +108,7 @@ describe("draftMigration", enginePass, () => {
 describe("pnpm db:migration", () => {
   it("prints its usage and fails without a name", () => {
     const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-    const run = spawnSync(process.execPath, ["--import", "tsx", cli, "migration"], {
+    const run = spawnSync(process.execPath, [cli, "migration"], {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       encoding: "utf8",
     });

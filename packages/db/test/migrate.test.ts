@@ -95,7 +95,7 @@ describe("migrateDatabase", () => {
 
   it("lets instances started together apply each migration exactly once and leaves no advisory lock held", async () => {
     const names = await committedMigrationNames();
-    const nodeArgs = ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", migrateAndStay, url];
+    const nodeArgs = ["--disable-warning=ExperimentalWarning", migrateAndStay, url];
     const instances = Array.from({ length: 4 }, () =>
       spawn(process.execPath, nodeArgs, { cwd: packageRoot, stdio: ["pipe", "pipe", "inherit"] }),
     );

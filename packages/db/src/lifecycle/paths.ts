@@ -6,6 +6,8 @@ export const paths = {
   repoRoot,
   schema: `${repoRoot}prisma/schema.prisma`,
   migrations: `${repoRoot}prisma/migrations`,
+  /** Settings for `pnpm start`, `dev` and `db:migrate` (git-ignored; see .env.example). */
+  envFile: `${repoRoot}.env`,
   /** Where the embedded PostgreSQL keeps its data (git-ignored). */
   embeddedData: `${repoRoot}.data/postgres`,
 };

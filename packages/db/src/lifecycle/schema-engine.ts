@@ -14,7 +14,7 @@ export async function withSchemaEngine<T>(
   work: (engine: SchemaEngine) => Promise<T>,
   schema?: SchemaContainer,
 ): Promise<T> {
-  // Loaded on first use: Node 20 imports WebAssembly modules only with --experimental-wasm-modules.
+  // Loaded on first use: only migrating needs the engine, whose WebAssembly is large to compile.
   const { SchemaEngine } = await import("@prisma/schema-engine-wasm");
   const { path: schemaPath, content } = schema ?? (await readSchema());
   const engine = await SchemaEngine.new(
