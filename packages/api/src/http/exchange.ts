@@ -8,8 +8,8 @@ export interface HttpRequest {
   method: string;
   /** A header's value by its lower-case name; undefined when the request has none. */
   header(name: string): string | undefined;
-  /** The body as it arrives, to be read at most once. */
-  body: AsyncIterable<Uint8Array>;
+  /** The body as it arrives, to be read at most once; null when the request has none. */
+  body: AsyncIterable<Uint8Array> | null;
   /** What the answer's `X-Request-Id` says: see requestIdOf. */
   requestId: string;
 }

@@ -1,8 +1,6 @@
 import type { Context } from "../context.ts";
 import { requestIdOf, type HttpRequest, type HttpResponse } from "./exchange.ts";
 
-const noBody: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
-
 /**
  * A door's core as a Fetch-API route handler, for platforms where Enroll's own server cannot run
  * (`next start` alone, serverless): the same core, only the request and answer change shape.
@@ -18,7 +16,7 @@ export function fetchHandler(
         method: request.method,
         header: (name) => request.headers.get(name) ?? undefined,
         // Node's web streams are async iterable; the DOM typings do not say so.
-        body: (request.body as AsyncIterable<Uint8Array> | null) ?? noBody,
+        body: request.headers.get("content-length") === "0" ? null : (request.body as AsyncIterable<Uint8Array> | null),
         requestId,
       },
       getContext(),

@@ -3,13 +3,15 @@ import type { HttpRequest, HttpResponse } from "./exchange.ts";
 
 /** The node:http side of a door: the request as the core reads it... */
 export function fromNodeRequest(request: IncomingMessage, requestId: string): HttpRequest {
+  const { "content-length": length, "transfer-encoding": encoding } = request.headers;
   return {
     method: request.method ?? "GET",
     header: (name) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value.join(", ") : value;
     },
-    body: request,
+    // HTTP/1.1: a message has a body when it declares a length above zero or a transfer encoding.
+    body: length === "0" || (length === undefined && encoding === undefined) ? null : request,
     requestId,
   };
 }

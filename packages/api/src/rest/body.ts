@@ -27,7 +27,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
  * most MAX_BODY_BYTES (413), checked against the declared length first and while reading.
  */
 export async function readJsonBody(request: HttpRequest): Promise<unknown> {
-  if (hasNoBody(request)) return {};
+  if (request.body === null) return {};
   if (!isJson(request.header("content-type"))) throw new UnsupportedMediaTypeError();
   if (Number(request.header("content-length")) > MAX_BODY_BYTES) throw new PayloadTooLargeError();
   const text = await readText(request.body);
@@ -36,11 +36,6 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   } catch {
     throw new InvalidRequestError("request body must be valid JSON");
   }
-}
-
-function hasNoBody(request: HttpRequest): boolean {
-  const length = request.header("content-length");
-  return length === "0" || (length === undefined && request.header("transfer-encoding") === undefined);
 }
 
 /** `application/json`, with or without parameters such as a charset. */
