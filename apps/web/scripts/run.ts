@@ -76,8 +76,8 @@ if (mode === "migrate") {
 }
 
 // Next.js and React read NODE_ENV when they load (as `next start` and `next dev` set it), so it is
-// settled before server.ts imports them.
-Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production" });
+// settled before server.ts imports them; Next.js sends no telemetry from Enroll.
+Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production", NEXT_TELEMETRY_DISABLED: "1" });
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });
