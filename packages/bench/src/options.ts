@@ -9,7 +9,7 @@ export interface Options {
   /** How many times every cell is measured, the rounds interleaved; the table shows the medians. */
   rounds: number;
   scenarios: ScenarioName[];
-  /** Profile the app's `next start` process and print where its time went. */
+  /** Profile the app's process with V8's profiler and print where its time went. */
   cpuProfile: boolean;
   /** Where the JSON report goes. */
   out: string;
