@@ -39,10 +39,11 @@ it("on SIGTERM, stops accepting, lets the sign-up in flight finish, and exits 0"
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email: "in-flight@example.com" }),
   });
-  await expect.poll(async () => (await blocker.query("SELECT 1 FROM pg_locks WHERE NOT granted")).rowCount).toBe(1);
+  const soon = { timeout: 10_000 };
+  await expect.poll(async () => (await blocker.query("SELECT 1 FROM pg_locks WHERE NOT granted")).rowCount, soon).toBe(1);
 
   process.kill(app.pid, "SIGTERM");
-  await expect.poll(() => fetch(`${app.url}/users`).then(() => "answered", () => "refused")).toBe("refused");
+  await expect.poll(() => fetch(`${app.url}/users`).then(() => "answered", () => "refused"), soon).toBe("refused");
   await blocker.query("COMMIT");
 
   const answer = await inFlight;
