@@ -40,7 +40,14 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     return handlePage(request, response);
   }
 
+  // While closing, every answer says `Connection: close`, so that no client keeps a connection open
+  // by sending its next request on it, and the server can finish.
+  let closing = false;
+  const unanswered = new Set<ServerResponse>();
   const server = createServer((request, response) => {
+    if (closing) response.setHeader("Connection", "close");
+    unanswered.add(response);
+    response.once("close", () => unanswered.delete(response));
     route(request, response).catch((error: unknown) => {
       const body = toErrorBody(error);
       if (response.headersSent) response.destroy();
@@ -51,6 +58,8 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
 
   return {
     async close(graceMs = 10_000) {
+      closing = true;
+      for (const response of unanswered) if (!response.headersSent) response.setHeader("Connection", "close");
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       const overdue = setTimeout(() => server.closeAllConnections(), graceMs);
