@@ -62,8 +62,9 @@ describe("createUser under an Idempotency-Key", () => {
     await blocker.connect();
     await blocker.query("BEGIN");
     await blocker.query("INSERT INTO emails (address) VALUES ('held@example.com')");
+    const blockerPid: number = (await blocker.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
     const first = createUser(withKey("key-running"), { email: "held@example.com" });
-    await waitForLockWait(blocker);
+    await waitForLockWait(blockerPid);
 
     await expect(createUser(withKey("key-running"), { email: "held@example.com" })).rejects.toMatchObject({
       status: 409,
@@ -118,13 +119,15 @@ describe("createUser under an Idempotency-Key", () => {
   });
 });
 
-/** Until a statement on the database waits for a lock held by `blocker`'s transaction. */
-async function waitForLockWait(blocker: pg.Client): Promise<void> {
+/**
+ * Until a statement waits for a lock that the backend `pid` holds; asked outside that backend's
+ * transaction, whose view of pg_stat_activity stands still.
+ */
+async function waitForLockWait(pid: number): Promise<void> {
   for (;;) {
-    const { rows } = await blocker.query(
-      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))",
-    );
-    if (rows[0].waiting > 0) return;
+    const [row] = await db.$queryRaw<{ waiting: number }[]>`
+      SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids(pid))`;
+    if (row!.waiting > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
