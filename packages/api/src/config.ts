@@ -29,6 +29,9 @@ const environment = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
     .optional(),
+  DATABASE_DIRECT_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
@@ -57,6 +60,11 @@ export interface Config {
   account: { allowSignup: boolean };
   /** Unset means: start the embedded PostgreSQL. */
   databaseUrl: string | undefined;
+  /**
+   * The same database without a transaction-pooling proxy in between, for what needs a session of
+   * its own (migrations and their advisory lock); unset means DATABASE_URL.
+   */
+  databaseDirectUrl: string | undefined;
   /** The most connections the server opens to the database at once. */
   databasePoolSize: number;
   port: number;
@@ -90,12 +98,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const settings = parsed.data;
+  if (settings.DATABASE_DIRECT_URL && !settings.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_DIRECT_URL is set without DATABASE_URL, the database it reaches");
+  }
   if (settings.RATE_LIMITER_ENABLED && settings.RATE_LIMITER_STORE === "redis" && !settings.REDIS_URL) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379");
   }
   return {
     account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
     databaseUrl: settings.DATABASE_URL,
+    databaseDirectUrl: settings.DATABASE_DIRECT_URL,
     databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
     embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(settings.PORT),

@@ -61,3 +61,14 @@ describe("the rate limiter's settings", () => {
     );
   });
 });
+
+describe("DATABASE_DIRECT_URL", () => {
+  it("is read beside DATABASE_URL, and refused without it", () => {
+    const direct = "postgresql://enroll@db.internal:5432/enroll";
+    expect(
+      loadConfig({ DATABASE_URL: "postgresql://enroll@pgbouncer.internal:6432/enroll", DATABASE_DIRECT_URL: direct })
+        .databaseDirectUrl,
+    ).toBe(direct);
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: direct })).toThrow("DATABASE_DIRECT_URL is set without DATABASE_URL");
+  });
+});

@@ -19,7 +19,8 @@ async function startDaemon(
   args: string[],
   { ready, url, folder }: { ready: RegExp; url: string; folder: string },
 ): Promise<Daemon> {
-  const executable = [command, `/usr/sbin/${command}`, `/usr/bin/${command}`].find((candidate) => existsSync(candidate)) ?? command;
+  // Debian puts pgbouncer in /usr/sbin, which is not on every PATH.
+  const executable = [`/usr/sbin/${command}`, `/usr/bin/${command}`].find((candidate) => existsSync(candidate)) ?? command;
   const child = spawn(executable, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
