@@ -29,9 +29,9 @@ afterAll(async () => {
 });
 
 it("migrates through DATABASE_DIRECT_URL and signs up through PgBouncer in transaction mode", async () => {
-  const [{ applied }] = await db.$queryRaw<{ applied: number }[]>`
+  const [migrations] = await db.$queryRaw<{ applied: number }[]>`
     SELECT count(*)::int AS applied FROM _prisma_migrations WHERE finished_at IS NOT NULL`;
-  expect(applied).toBeGreaterThan(0);
+  expect(migrations!.applied).toBeGreaterThan(0);
   const before = await transactionsThroughPgBouncer();
 
   const key = randomUUID();
