@@ -42,7 +42,10 @@ it("on SIGTERM, stops accepting, lets the sign-up in flight finish, and exits 0"
   await expect.poll(async () => (await blocker.query("SELECT 1 FROM pg_locks WHERE NOT granted")).rowCount).toBe(1);
 
   process.kill(app.pid, "SIGTERM");
-  await expect.poll(() => fetch(`${app.url}/users`).then(() => "answered", () => "refused")).toBe("refused");
+  // Vitest's default of 1 s is too short for the signal's round trip on a loaded CI machine.
+  await expect
+    .poll(() => fetch(`${app.url}/users`).then(() => "answered", () => "refused"), { timeout: 15_000 })
+    .toBe("refused");
   await blocker.query("COMMIT");
 
   const answer = await inFlight;
