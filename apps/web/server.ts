@@ -13,6 +13,7 @@ import {
   fromNodeRequest,
   handleUsers,
   jsonResponse,
+  openSignUpRateLimiter,
   requestIdOf,
   sendNodeResponse,
   toErrorBody,
@@ -29,13 +30,17 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
   const pages = next({ dev, dir: fileURLToPath(new URL(".", import.meta.url)), port });
   await pages.prepare();
   const handlePage = pages.getRequestHandler();
-  const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context });
+  const served: Context = { ...context, rateLimiter: await openSignUpRateLimiter(context.config) };
+  const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context: served });
+  const { trustedProxies } = context.config.server;
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
     response.setHeader("X-Request-Id", requestId);
     const path = request.url?.split("?", 1)[0] ?? "/";
-    if (path === "/users") return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId), context));
+    if (path === "/users") {
+      return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
+    }
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response);
     return handlePage(request, response);
   }
@@ -65,6 +70,7 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
       const overdue = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(overdue);
+      await served.rateLimiter?.close();
       await pages.close();
     },
   };

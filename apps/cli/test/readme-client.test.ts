@@ -47,7 +47,7 @@ async function installed(name: string, version: string): Promise<string> {
 beforeAll(async () => {
   app = await mkdtemp(path.join(root, "apps", ".shop-"));
   const files = await readmeFiles();
-  expect([...files.keys()].sort()).toEqual(["package.json", "src/enroll.ts", "tsconfig.json"]);
+  expect([...files.keys()].sort()).toEqual(["package.json", "src/enroll.ts", "src/retry.ts", "tsconfig.json"]);
   for (const [file, content] of files) {
     await mkdir(path.dirname(path.join(app, file)), { recursive: true });
     await writeFile(path.join(app, file), content);

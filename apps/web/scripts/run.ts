@@ -64,7 +64,7 @@ async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
 const database = await openDatabase();
 running.push({ name: "the database", stop: () => database.stop() });
 try {
-  const applied = await migrateDatabase(database.url);
+  const applied = await migrateDatabase(config.databaseDirectUrl ?? database.url);
   console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
 } catch (error) {
   await database.stop();

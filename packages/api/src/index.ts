@@ -1,5 +1,5 @@
 export { loadConfig, ConfigError, type Config } from "./config.ts";
-export type { Context } from "./context.ts";
+export { forRequest, type Context, type RequestScope } from "./context.ts";
 export { EnrollError, EmailTakenError, SignUpDisabledError, toErrorBody } from "./errors.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
@@ -8,5 +8,7 @@ export { fromNodeRequest, sendNodeResponse } from "./http/node.ts";
 export { fetchHandler } from "./http/fetch.ts";
 export { createTrpcNodeHandler } from "./http/trpc-node.ts";
 export { handleUsers } from "./rest/users.ts";
+export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
+export { IDEMPOTENCY_KEY_LIFETIME_HOURS } from "./limits/idempotency.ts";
 export { MAX_BODY_BYTES } from "./rest/body.ts";
 export { openApiDocument } from "./openapi/document.ts";

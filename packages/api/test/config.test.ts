@@ -29,3 +29,46 @@ describe("the embedded PostgreSQL's port", () => {
     expect(loadConfig({ PORT: "3100", EMBEDDED_POSTGRES_PORT: "54400" }).embeddedPostgresPort).toBe(54_400);
   });
 });
+
+describe("the rate limiter's settings", () => {
+  it("limits sign-ups by default, in memory, to 10 a minute per client, believing no proxy", () => {
+    const { rateLimiter, server } = loadConfig({});
+    expect(rateLimiter).toEqual({
+      enabled: true,
+      store: "in_memory",
+      redisUrl: undefined,
+      signUp: { limit: 10, windowSeconds: 60 },
+    });
+    expect(server.trustedProxies).toEqual([]);
+  });
+
+  it("reads the trusted proxies as a list of addresses and CIDR ranges", () => {
+    expect(loadConfig({ SERVER_TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.7,::1" }).server.trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "192.168.1.7",
+      "::1",
+    ]);
+  });
+
+  it("names a bad value, and asks for REDIS_URL when the store is Redis", () => {
+    expect(() => loadConfig({ SERVER_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(
+      'SERVER_TRUSTED_PROXIES="10.0.0.0/33" is not valid: must be a comma-separated list of IP addresses or CIDR ranges',
+    );
+    expect(() => loadConfig({ RATE_LIMITER_SIGNUP_LIMIT: "0" })).toThrow('RATE_LIMITER_SIGNUP_LIMIT="0" is not valid');
+    expect(() => loadConfig({ RATE_LIMITER_STORE: "redis" })).toThrow("RATE_LIMITER_STORE=redis needs REDIS_URL");
+    expect(loadConfig({ RATE_LIMITER_STORE: "redis", REDIS_URL: "redis://127.0.0.1:6379" }).rateLimiter.redisUrl).toBe(
+      "redis://127.0.0.1:6379",
+    );
+  });
+});
+
+describe("DATABASE_DIRECT_URL", () => {
+  it("is read beside DATABASE_URL, and refused without it", () => {
+    const direct = "postgresql://enroll@db.internal:5432/enroll";
+    expect(
+      loadConfig({ DATABASE_URL: "postgresql://enroll@pgbouncer.internal:6432/enroll", DATABASE_DIRECT_URL: direct })
+        .databaseDirectUrl,
+    ).toBe(direct);
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: direct })).toThrow("DATABASE_DIRECT_URL is set without DATABASE_URL");
+  });
+});

@@ -66,6 +66,7 @@ describe("migrateDatabase", () => {
     expect(tables.map((table) => table.table_name)).toEqual([
       "_prisma_migrations",
       "emails",
+      "idempotency_keys",
       "primary_emails",
       "users",
     ]);

@@ -21,6 +21,10 @@ export interface paths {
          *     The address is lower-cased before it is looked up and stored. Unknown keys in the body are ignored.
          *
          *     Any other method on `/users` answers `405` with the header `Allow: POST` and the body `{"code":405,"message":"Method Not Allowed"}`.
+         *
+         *     Sign-ups are limited per client address (both this route and the tRPC `users.create` count): past the limit the answer is `429` with `Retry-After`; every answer carries `X-RateLimit-*` while limiting is on.
+         *
+         *     With an `Idempotency-Key`, a retry is safe: the same key and body within 24 hours get the first answer again (status and body, with `Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body gets `422`, and while the key's first request is still running, `409`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -62,10 +66,13 @@ export interface components {
         };
     };
     responses: {
-        /** @description The body is not a JSON object, or `email` is missing, not a string or not a valid address */
+        /** @description The body is not a JSON object, or `email` is missing, not a string or not a valid address; or the `Idempotency-Key` is not valid (`Idempotency-Key must be 1 to 255 visible ASCII characters`) */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -82,6 +89,9 @@ export interface components {
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -94,10 +104,14 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description A user already owns this email address, in any letter case */
+        /** @description A user already owns this email address, in any letter case (`Conflict`, replayed as such under the same `Idempotency-Key`); or a request with the same `Idempotency-Key` is still being processed (`A request with this Idempotency-Key is still being processed; retry once it has been answered`): retry it later */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                 [name: string]: unknown;
             };
             content: {
@@ -114,6 +128,9 @@ export interface components {
         PayloadTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -130,6 +147,9 @@ export interface components {
         UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -142,10 +162,52 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description This `Idempotency-Key` was used before with another body */
+        IdempotencyKeyReused: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 422,
+                 *       "message": "This Idempotency-Key was already used with another request body"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description This client has used up its sign-ups for the current window */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 429,
+                 *       "message": "Too Many Requests"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Internal server error */
         InternalServerError: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -164,6 +226,16 @@ export interface components {
     headers: {
         /** @description The caller's `X-Request-Id` when it sent a short token (letters, digits, `_.:-`), else a new UUID */
         "X-Request-Id": string;
+        /** @description Sign-ups allowed per client in each window */
+        "X-RateLimit-Limit": string;
+        /** @description Sign-ups this client has left in the current window */
+        "X-RateLimit-Remaining": string;
+        /** @description When the current window ends, in seconds since the Unix epoch */
+        "X-RateLimit-Reset": string;
+        /** @description Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body */
+        "Idempotent-Replayed": "true";
+        /** @description Seconds until this client may sign up again */
+        "Retry-After": string;
     };
     pathItems: never;
 }
@@ -172,7 +244,10 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A token of the client's choosing (a UUID, say), new for each sign-up and sent again with its retries */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -193,6 +268,10 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -204,6 +283,8 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
     };

@@ -93,11 +93,11 @@ describe("GET /openapi.json", () => {
     expect(ours.description).toMatch(/^Used to create a new user\. To disable this endpoint, /);
   });
 
-  it("answers every status of the reference, and the 413 and 415 that the REST door adds", () => {
+  it("answers every status of the reference, and the 413, 415, 422 and 429 that the REST door adds", () => {
     const ours = Object.keys(createUserIn(served).responses);
 
     expect(ours).toEqual(expect.arrayContaining(Object.keys(createUserIn(reference).responses)));
-    expect(ours.sort()).toEqual(["200", "400", "403", "409", "413", "415", "500"]);
+    expect(ours.sort()).toEqual(["200", "400", "403", "409", "413", "415", "422", "429", "500"]);
   });
 
   it("lists POST alone on /users, and says in its description that every other method gets 405", () => {

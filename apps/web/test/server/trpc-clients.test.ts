@@ -46,3 +46,18 @@ it("answers each call of a batch on its own", async () => {
   expect(first).toMatchObject({ status: "fulfilled" });
   expect(second).toMatchObject({ status: "rejected", reason: { data: { code: "CONFLICT" } } });
 });
+
+it("answers a call whose body is empty or not JSON with 400 and the REST door's sentence, not a 500", async () => {
+  for (const body of ["", "{"]) {
+    const response = await fetch(`${running.app.url}/api/trpc/users.create`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { message: "request body must be valid JSON", data: { code: "BAD_REQUEST", httpStatus: 400 } },
+    });
+  }
+});

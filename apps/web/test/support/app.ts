@@ -24,6 +24,13 @@ const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 const startArguments: string[] = JSON.parse(readFileSync(`${webRoot}/package.json`, "utf8")).scripts.start.split(" ").slice(1);
 
 /**
+ * What a test's app is started with unless the test says otherwise. The suites sign up hundreds of
+ * addresses from 127.0.0.1, far past the default rate limit, so limiting is off; the tests of
+ * the limit turn it on.
+ */
+const testSettings = { RATE_LIMITER_ENABLED: "false" };
+
+/**
  * Starts the built app exactly as `pnpm start` does (scripts/run.ts: migrations, then server.ts)
  * on a free port against `databaseUrl`, and resolves once it answers HTTP.
  */
@@ -31,7 +38,7 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   const port = await freePort();
   const child = spawn(process.execPath, startArguments, {
     cwd: webRoot,
-    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    env: { ...process.env, ...testSettings, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -34,10 +34,15 @@ export function error(code: number, message: string) {
 }
 
 /** A tRPC mutation called over plain HTTP, as any client of `/api/trpc` would. */
-export function callMutation(baseUrl: string, procedure: string, input: unknown): Promise<Answer> {
+export function callMutation(
+  baseUrl: string,
+  procedure: string,
+  input: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return send(baseUrl, `/api/trpc/${procedure}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...headers },
     body: JSON.stringify(input),
   });
 }

@@ -12,6 +12,8 @@ export interface HttpRequest {
   body: AsyncIterable<Uint8Array> | null;
   /** What the answer's `X-Request-Id` says: see requestIdOf. */
   requestId: string;
+  /** The client's address, for rate limiting (see clientAddressOf); undefined where the adapter cannot know it. */
+  clientAddress: string | undefined;
 }
 
 /** An answer, written by the adapter as it is: status, headers and a (JSON) text body. */

@@ -8,7 +8,8 @@ import {
 } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { getHTTPStatusCode } from "@trpc/server/http";
-import type { Context } from "../context.ts";
+import { forRequest, type Context } from "../context.ts";
+import { clientAddressOf } from "../limits/client-address.ts";
 import { isJson, MAX_BODY_BYTES } from "../rest/body.ts";
 
 interface TrpcDoorOptions {
@@ -32,10 +33,11 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
   const config = router._def._config;
   const prefix = `${endpoint}/`;
 
-  function send(response: ServerResponse, status: number, body: unknown): void {
+  function send(response: ServerResponse, ctx: Context, status: number, body: unknown): void {
     const text = JSON.stringify(transformTRPCResponse(config, body as never));
     response
       .writeHead(status, {
+        ...ctx.request?.responseHeaders,
         vary: "trpc-accept, accept",
         "content-type": "application/json",
         "content-length": Buffer.byteLength(text),
@@ -43,7 +45,12 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       .end(text);
   }
 
-  async function answerMutation(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  async function answerMutation(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    ctx: Context,
+  ): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -53,34 +60,35 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
     } catch {
       // tRPC's resolver has its own answer for a body that is not JSON: hand it the text.
       Object.assign(request, { body: text });
-      return resolveWithTrpc(request, response, path);
+      return resolveWithTrpc(request, response, path, ctx);
     }
     try {
       const data = await callTRPCProcedure({
         router,
         path,
         type: "mutation",
-        ctx: context,
+        ctx,
         getRawInput: async () => config.transformer.input.deserialize(input),
         signal: undefined,
         batchIndex: 0,
       });
-      send(response, 200, { result: { data } });
+      send(response, ctx, 200, { result: { data } });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      const shape = getTRPCErrorShape({ config, error, type: "mutation", path, input, ctx: context });
-      send(response, getHTTPStatusCode({ error: shape }), { error: shape });
+      const shape = getTRPCErrorShape({ config, error, type: "mutation", path, input, ctx });
+      send(response, ctx, getHTTPStatusCode({ error: shape }), { error: shape });
     }
   }
 
-  function resolveWithTrpc(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  function resolveWithTrpc(request: IncomingMessage, response: ServerResponse, path: string, ctx: Context): Promise<void> {
     return nodeHTTPRequestHandler({
       req: request,
       res: response,
       router,
       path,
       maxBodySize: MAX_BODY_BYTES,
-      createContext: () => context,
+      createContext: () => ctx,
+      responseMeta: () => ({ headers: ctx.request?.responseHeaders }),
     });
   }
 
@@ -103,7 +111,13 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
   return (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const [pathname = "", query] = (request.url ?? "").split("?", 2);
     const path = pathname.slice(prefix.length);
-    if (query === undefined && isPlainMutation(request, path)) return answerMutation(request, response, path);
-    return resolveWithTrpc(request, response, path);
+    // Each request gets its own context: the client's address and Idempotency-Key, and the headers the rules add.
+    const ctx = forRequest(
+      context,
+      clientAddressOf(request, context.config.server.trustedProxies),
+      request.headers["idempotency-key"]?.toString(),
+    );
+    if (query === undefined && isPlainMutation(request, path)) return answerMutation(request, response, path, ctx);
+    return resolveWithTrpc(request, response, path, ctx);
   };
 }

@@ -9,6 +9,13 @@ import {
   toErrorBody,
 } from "../errors.ts";
 import {
+  IDEMPOTENCY_KEY_INVALID,
+  IDEMPOTENCY_KEY_LIFETIME_HOURS,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+} from "../limits/idempotency.ts";
+import { TooManyRequestsError } from "../limits/rate-limit.ts";
+import {
   MAX_BODY_BYTES,
   MethodNotAllowedError,
   PayloadTooLargeError,
@@ -23,19 +30,41 @@ const requestIdHeader = z.string().meta({
   header: { id: "X-Request-Id" },
 });
 
+const digits = z.string().regex(/^\d+$/);
+const count = (id: string, description: string) => digits.meta({ description, header: { id } });
+const optionalCount = (id: string, description: string) => digits.optional().meta({ description, header: { id } });
+
+/** On every answer to a sign-up while rate limiting is on (RATE_LIMITER_ENABLED). */
+const rateLimitHeaders = {
+  "X-RateLimit-Limit": optionalCount("X-RateLimit-Limit", "Sign-ups allowed per client in each window"),
+  "X-RateLimit-Remaining": optionalCount("X-RateLimit-Remaining", "Sign-ups this client has left in the current window"),
+  "X-RateLimit-Reset": optionalCount("X-RateLimit-Reset", "When the current window ends, in seconds since the Unix epoch"),
+};
+
+const replayedHeader = z.literal("true").optional().meta({
+  description: "Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body",
+  header: { id: "Idempotent-Replayed" },
+});
+
 /** An error answer: the `{code, message}` body, with what the client really reads as its example. */
-function errorResponse(id: string, description: string, example: ErrorBody) {
+function errorResponse(
+  id: string,
+  description: string,
+  example: ErrorBody,
+  headers: Record<string, z.ZodType> = {},
+) {
   return {
     id,
     description,
-    headers: z.object({ "X-Request-Id": requestIdHeader }),
+    headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders, ...headers }),
     content: { "application/json": { schema: errorBody, example } },
   } satisfies ZodOpenApiResponseObject;
 }
 
 const badRequest = errorResponse(
   "BadRequest",
-  "The body is not a JSON object, or `email` is missing, not a string or not a valid address",
+  "The body is not a JSON object, or `email` is missing, not a string or not a valid address; " +
+    `or the \`Idempotency-Key\` is not valid (\`${IDEMPOTENCY_KEY_INVALID}\`)`,
   toErrorBody(new InvalidRequestError(EMAIL_INVALID)),
 );
 const forbidden = errorResponse(
@@ -45,8 +74,22 @@ const forbidden = errorResponse(
 );
 const conflict = errorResponse(
   "Conflict",
-  "A user already owns this email address, in any letter case",
+  "A user already owns this email address, in any letter case (`Conflict`, replayed as such under the same " +
+    "`Idempotency-Key`); or a request with the same `Idempotency-Key` is still being processed " +
+    `(\`${new IdempotencyKeyInUseError().message}\`): retry it later`,
   toErrorBody(new EmailTakenError()),
+  { "Idempotent-Replayed": replayedHeader },
+);
+const unprocessable = errorResponse(
+  "IdempotencyKeyReused",
+  "This `Idempotency-Key` was used before with another body",
+  toErrorBody(new IdempotencyKeyReusedError()),
+);
+const tooManyRequests = errorResponse(
+  "TooManyRequests",
+  "This client has used up its sign-ups for the current window",
+  toErrorBody(new TooManyRequestsError()),
+  { "Retry-After": count("Retry-After", "Seconds until this client may sign up again") },
 );
 const payloadTooLarge = errorResponse(
   "PayloadTooLarge",
@@ -69,14 +112,33 @@ const createUserOperation: ZodOpenApiOperationObject = {
     "Used to create a new user. To disable this endpoint, `ACCOUNT_ALLOW_SIGNUP` must be set to false.\n\n" +
     "The address is lower-cased before it is looked up and stored. Unknown keys in the body are ignored.\n\n" +
     "Any other method on `/users` answers `405` with the header `Allow: POST` and the body " +
-    `\`${JSON.stringify(toErrorBody(new MethodNotAllowedError()))}\`.`,
+    `\`${JSON.stringify(toErrorBody(new MethodNotAllowedError()))}\`.\n\n` +
+    "Sign-ups are limited per client address (both this route and the tRPC `users.create` count): past the " +
+    "limit the answer is `429` with `Retry-After`; every answer carries `X-RateLimit-*` while limiting is on.\n\n" +
+    "With an `Idempotency-Key`, a retry is safe: the same key and body within " +
+    `${IDEMPOTENCY_KEY_LIFETIME_HOURS} hours get the first answer again (status and body, with ` +
+    "`Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body " +
+    "gets `422`, and while the key's first request is still running, `409`.",
   operationId: "createUser",
   deprecated: true,
+  requestParams: {
+    header: z.object({
+      "Idempotency-Key": z
+        .string()
+        .regex(/^[\x21-\x7e]{1,255}$/)
+        .optional()
+        .meta({
+          description:
+            "A token of the client's choosing (a UUID, say), new for each sign-up and sent again with its retries",
+          examples: ["5f0c3c9e-8a51-4a3e-9d43-6c2f1f0b7e21"],
+        }),
+    }),
+  },
   requestBody: { content: { "application/json": { schema: createUserInput } } },
   responses: {
     200: {
       description: "Details about the created user",
-      headers: z.object({ "X-Request-Id": requestIdHeader }),
+      headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders, "Idempotent-Replayed": replayedHeader }),
       content: { "application/json": { schema: createUserResponse } },
     },
     400: badRequest,
@@ -84,6 +146,8 @@ const createUserOperation: ZodOpenApiOperationObject = {
     409: conflict,
     413: payloadTooLarge,
     415: unsupportedMediaType,
+    422: unprocessable,
+    429: tooManyRequests,
     500: internalServerError,
   },
 };

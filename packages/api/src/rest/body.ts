@@ -21,6 +21,8 @@ export class MethodNotAllowedError extends EnrollError {
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
+export const BODY_NOT_JSON = "request body must be valid JSON";
+
 /**
  * The JSON body of a request, read as the reference server reads it: a request without a body reads
  * as `{}` whatever its type; otherwise the type must be JSON (415) and the body at
@@ -34,7 +36,7 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new InvalidRequestError("request body must be valid JSON");
+    throw new InvalidRequestError(BODY_NOT_JSON);
   }
 }
 
@@ -55,6 +57,6 @@ export async function readText(body: AsyncIterable<Uint8Array>): Promise<string>
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   } catch {
-    throw new InvalidRequestError("request body must be valid JSON");
+    throw new InvalidRequestError(BODY_NOT_JSON);
   }
 }

@@ -4,6 +4,7 @@ import type { CreateUserResponse, NewUserRequest } from "@enroll/validators";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
+import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
 
 export function assertSignUpAllowed(config: Config): void {
   if (!config.account.allowSignup) throw new SignUpDisabledError();
@@ -18,10 +19,22 @@ export function assertSignUpAllowed(config: Config): void {
  * the address owned. Exported so the benchmark's baseline runs this very statement.
  */
 export function createUserStatement(userId: string, email: string): Prisma.Sql {
+  return Prisma.sql`WITH ${signUpSteps(userId, email)} SELECT id AS email_id FROM claimed_email`;
+}
+
+/**
+ * The sign-up's CTEs, for a WITH clause: `claimed_email` (its id and user_id, when claimed), then
+ * the user and primary-email rows. With `claimWhen`, the address is claimed only where it holds
+ * (limits/idempotency.ts gates it on the key).
+ */
+function signUpSteps(userId: string, email: string, claimWhen?: Prisma.Sql): Prisma.Sql {
+  const row = claimWhen
+    ? Prisma.sql`SELECT ${userId}::uuid, ${email}::text WHERE ${claimWhen}`
+    : Prisma.sql`VALUES (${userId}::uuid, ${email})`;
   return Prisma.sql`
-    WITH claimed_email AS (
+    claimed_email AS (
       INSERT INTO emails (user_id, address)
-      VALUES (${userId}::uuid, ${email})
+      ${row}
       ON CONFLICT (address) DO UPDATE
         SET user_id = excluded.user_id, updated_at = excluded.updated_at
         WHERE emails.user_id IS NULL
@@ -30,15 +43,33 @@ export function createUserStatement(userId: string, email: string): Prisma.Sql {
       INSERT INTO users (id) SELECT user_id FROM claimed_email
     ), new_primary_email AS (
       INSERT INTO primary_emails (email_id, user_id) SELECT id, user_id FROM claimed_email
-    )
-    SELECT id AS email_id FROM claimed_email`;
+    )`;
 }
 
-/** Signs a new user up with `email` (already validated and lower-cased). */
-export async function createUser({ config, db }: Context, { email }: NewUserRequest): Promise<CreateUserResponse> {
+/**
+ * Signs a new user up with `email` (already validated and lower-cased). Under an `Idempotency-Key`
+ * the first answer to the key is kept with the sign-up and replayed (limits/idempotency.ts).
+ */
+export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
+  const { config, db, request } = context;
   assertSignUpAllowed(config);
   const userId = randomUUID();
-  const [created] = await db.$queryRaw<{ email_id: string }[]>(createUserStatement(userId, email));
+  if (request?.idempotencyKey !== undefined) {
+    const key = parseIdempotencyKey(request.idempotencyKey);
+    const answer = await signUpOnce(db, {
+      key,
+      fingerprint: fingerprintOf(input),
+      steps: (claimWhen) => signUpSteps(userId, input.email, claimWhen),
+    });
+    if (answer.replayed) request.responseHeaders["Idempotent-Replayed"] = "true";
+    if (answer.status === 409) throw new EmailTakenError();
+    return createdUser(answer.userId!, answer.emailId!);
+  }
+  const [created] = await db.$queryRaw<{ email_id: string }[]>(createUserStatement(userId, input.email));
   if (!created) throw new EmailTakenError();
-  return { id: userId, user_id: userId, email_id: created.email_id };
+  return createdUser(userId, created.email_id);
+}
+
+function createdUser(userId: string, emailId: string): CreateUserResponse {
+  return { id: userId, user_id: userId, email_id: emailId };
 }
