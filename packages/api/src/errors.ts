@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ErrorBody } from "@enroll/validators";
+import { log } from "./log.ts";
 
 /** A failure we expect and answer on purpose: its HTTP status and the sentence the client sees. */
 export class EnrollError extends Error {
@@ -36,13 +37,13 @@ export const INTERNAL_SERVER_ERROR: ErrorBody = { code: 500, message: "Internal 
 /**
  * The one place where a failure becomes what the client sees, for both doors: an expected failure
  * keeps its status and sentence, a validation failure reads as its first problem, and anything
- * else is logged here and answered with a bare 500.
+ * else is logged here (one line: its class and code) and answered with a bare 500.
  */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof EnrollError) return { code: error.status, message: error.message };
   if (error instanceof z.ZodError) {
     return { code: 400, message: error.issues[0]?.message ?? "Bad Request" };
   }
-  console.error("Unexpected failure:", error);
+  log.error({ err: error }, "Unexpected failure");
   return INTERNAL_SERVER_ERROR;
 }

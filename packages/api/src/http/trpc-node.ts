@@ -9,7 +9,9 @@ import {
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import type { Context } from "../context.ts";
-import { isJson, MAX_BODY_BYTES } from "../rest/body.ts";
+import { MAX_BODY_BYTES } from "../rest/body.ts";
+import { discardUnreadBody, fromNodeRequest } from "./node.ts";
+import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer } from "./trpc-request.ts";
 
 interface TrpcDoorOptions {
   router: AnyTRPCRouter;
@@ -23,8 +25,9 @@ interface TrpcDoorOptions {
  * and its answer into a `Response`, which costs more CPU than the sign-up itself. So the common case,
  * one JSON mutation (what `httpLink` sends), is answered here from the same public pieces tRPC's
  * resolver uses: callTRPCProcedure, getTRPCErrorShape, getHTTPStatusCode, transformTRPCResponse.
- * Everything else (batches, queries, streaming, chunked or oversized bodies, bodies that are not
- * JSON) goes through tRPC's own request resolution. The answers must stay byte for byte tRPC's:
+ * Everything else (batches, queries, streaming) goes through tRPC's own request resolution. Either
+ * way the body has been read first, as `POST /users` reads it (readTrpcInput), so that no request
+ * reaches tRPC with a body that is too large, not JSON or cut short. The answers must stay byte for byte tRPC's:
  * test/trpc-node.test.ts holds the two paths against each other, so an upgrade of @trpc/server
  * (pinned in package.json) that changes the wire format fails it.
  */
@@ -33,7 +36,11 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
   const prefix = `${endpoint}/`;
 
   function send(response: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(transformTRPCResponse(config, body as never));
+    sendText(response, status, JSON.stringify(transformTRPCResponse(config, body as never)));
+  }
+
+  function sendText(response: ServerResponse, status: number, text: string): void {
+    discardUnreadBody(response);
     response
       .writeHead(status, {
         vary: "trpc-accept, accept",
@@ -43,18 +50,7 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       .end(text);
   }
 
-  async function answerMutation(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    let input: unknown;
-    try {
-      input = JSON.parse(text);
-    } catch {
-      // tRPC's resolver has its own answer for a body that is not JSON: hand it the text.
-      Object.assign(request, { body: text });
-      return resolveWithTrpc(request, response, path);
-    }
+  async function answerMutation(response: ServerResponse, path: string, input: unknown): Promise<void> {
     try {
       const data = await callTRPCProcedure({
         router,
@@ -80,30 +76,36 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       router,
       path,
       maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_CALLS_PER_REQUEST,
       createContext: () => context,
     });
   }
 
-  /** A single POST of a JSON body of known, small length to a mutation, with no query and no streaming. */
+  /** A single POST to a mutation, with no query and no streaming (its body is already read). */
   function isPlainMutation(request: IncomingMessage, path: string): boolean {
     const { headers } = request;
-    const length = Number(headers["content-length"]);
     return (
       request.method === "POST" &&
       Object.hasOwn(router._def.procedures, path) &&
       (router._def.procedures[path] as { _def: { type: string } })._def.type === "mutation" &&
-      length > 0 &&
-      length <= MAX_BODY_BYTES &&
-      isJson(headers["content-type"]) &&
       headers["trpc-accept"] === undefined &&
       !headers.accept?.includes("application/jsonl")
     );
   }
 
-  return (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const [pathname = "", query] = (request.url ?? "").split("?", 2);
     const path = pathname.slice(prefix.length);
-    if (query === undefined && isPlainMutation(request, path)) return answerMutation(request, response, path);
+    let input: unknown;
+    try {
+      input = await readTrpcInput(fromNodeRequest(request, ""));
+    } catch (cause) {
+      const { status, body } = trpcErrorAnswer(router, { path, cause, context });
+      return sendText(response, status, body);
+    }
+    if (query === undefined && isPlainMutation(request, path)) return answerMutation(response, path, input);
+    // tRPC reads a body that is already read from `request.body`.
+    if (input !== undefined) Object.assign(request, { body: JSON.stringify(input) });
     return resolveWithTrpc(request, response, path);
   };
 }
