@@ -10,10 +10,13 @@ import next from "next";
 import {
   appRouter,
   createTrpcNodeHandler,
+  errorHeaders,
   fromNodeRequest,
   handleUsers,
+  inRequest,
   jsonResponse,
   requestIdOf,
+  securityHeaders,
   sendNodeResponse,
   toErrorBody,
   type Context,
@@ -30,10 +33,12 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
   await pages.prepare();
   const handlePage = pages.getRequestHandler();
   const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context });
+  const setSecurityHeaders = securityHeaders({ dev });
 
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
+  /** Every request, in this order: its id (and its log lines'), the security headers, then its door. */
+  async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     response.setHeader("X-Request-Id", requestId);
+    setSecurityHeaders(request, response);
     const path = request.url?.split("?", 1)[0] ?? "/";
     if (path === "/users") return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId), context));
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response);
@@ -41,11 +46,14 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
   }
 
   const server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      const body = toErrorBody(error);
-      if (response.headersSent) response.destroy();
-      else sendNodeResponse(response, jsonResponse(body.code, body));
-    });
+    const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
+    inRequest(requestId, () =>
+      route(request, response, requestId).catch((error: unknown) => {
+        const body = toErrorBody(error);
+        if (response.headersSent) response.destroy();
+        else sendNodeResponse(response, jsonResponse(body.code, body, errorHeaders(body.code)));
+      }),
+    );
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
 

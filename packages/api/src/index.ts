@@ -1,6 +1,6 @@
 export { loadConfig, ConfigError, type Config } from "./config.ts";
 export type { Context } from "./context.ts";
-export { EnrollError, EmailTakenError, SignUpDisabledError, toErrorBody } from "./errors.ts";
+export { EnrollError, EmailTakenError, errorHeaders, SignUpDisabledError, toErrorBody } from "./errors.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";

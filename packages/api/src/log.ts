@@ -3,14 +3,19 @@ import pino from "pino";
 
 const currentRequestId = new AsyncLocalStorage<string>();
 
-/** What a log line says of an error: its class, its code and its first line; no stack, no cause's internals. */
+/**
+ * What a log line says of an error: its class, its code, the database adapter's kind of failure
+ * when there is one, and the last line of its message (Prisma's first lines name only the call);
+ * no stack.
+ */
 function errorSummary(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { class: typeof error, message: String(error).slice(0, 200) };
-  const { code, cause } = error as Error & { code?: unknown; cause?: { code?: unknown; kind?: unknown } };
+  if (!(error instanceof Error)) return { class: typeof error, message: String(error).slice(0, 300) };
+  const { code, meta } = error as Error & { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
   return {
     class: error.constructor.name,
-    code: code ?? cause?.code ?? cause?.kind,
-    message: error.message.split("\n", 1)[0]?.slice(0, 200),
+    code,
+    kind: meta?.driverAdapterError?.cause?.kind,
+    message: error.message.trim().split("\n").at(-1)?.slice(0, 300),
   };
 }
 

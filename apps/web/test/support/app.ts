@@ -12,6 +12,8 @@ export interface RunningApp {
   pid: number;
   /** Everything the app printed so far. */
   output(): string;
+  /** The app's log so far: its JSON lines (log.ts), parsed. */
+  logLines(): Record<string, unknown>[];
   /** Resolves with the process's exit code once it has exited. */
   exited: Promise<number | null>;
   /** SIGTERM, then waits for the exit. */
@@ -41,7 +43,12 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   await waitUntilServing(url, child, () => output);
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
-  return { url, pid: child.pid!, output: () => output, exited, stop: () => stop(child, exited) };
+  const logLines = () =>
+    output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { url, pid: child.pid!, output: () => output, logLines, exited, stop: () => stop(child, exited) };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {

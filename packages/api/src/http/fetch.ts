@@ -2,7 +2,8 @@ import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Context } from "../context.ts";
 import { requestIdOf, type HttpRequest, type HttpResponse } from "./exchange.ts";
-import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer } from "./trpc-request.ts";
+import { errorHeaders } from "../errors.ts";
+import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
 
 /** A Fetch `Request` as the doors' cores read it. */
 function fromFetchRequest(request: Request, requestId: string): HttpRequest {
@@ -51,13 +52,15 @@ export function trpcFetchHandler({
       input = await readTrpcInput(fromFetchRequest(request, ""));
     } catch (cause) {
       const { status, body } = trpcErrorAnswer(router, { path, cause, context });
-      return new Response(body, { status, headers: { "content-type": "application/json", vary: "trpc-accept, accept" } });
+      const headers = { "content-type": "application/json", vary: "trpc-accept, accept", ...errorHeaders(status) };
+      return new Response(body, { status, headers });
     }
     return fetchRequestHandler({
       endpoint,
       req: input === undefined ? request : new Request(request, { body: JSON.stringify(input) }),
       router,
       maxBatchSize: MAX_CALLS_PER_REQUEST,
+      responseMeta: trpcResponseMeta,
       createContext: () => context,
     });
   };

@@ -11,7 +11,8 @@ import { getHTTPStatusCode } from "@trpc/server/http";
 import type { Context } from "../context.ts";
 import { MAX_BODY_BYTES } from "../rest/body.ts";
 import { discardUnreadBody, fromNodeRequest } from "./node.ts";
-import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer } from "./trpc-request.ts";
+import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
+import { errorHeaders } from "../errors.ts";
 
 interface TrpcDoorOptions {
   router: AnyTRPCRouter;
@@ -46,6 +47,7 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
         vary: "trpc-accept, accept",
         "content-type": "application/json",
         "content-length": Buffer.byteLength(text),
+        ...errorHeaders(status),
       })
       .end(text);
   }
@@ -77,6 +79,7 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       path,
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_CALLS_PER_REQUEST,
+      responseMeta: trpcResponseMeta,
       createContext: () => context,
     });
   }

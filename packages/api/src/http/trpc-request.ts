@@ -1,6 +1,7 @@
 import { getTRPCErrorShape, transformTRPCResponse, type AnyTRPCRouter } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import type { Context } from "../context.ts";
+import { errorHeaders } from "../errors.ts";
 import { MethodNotAllowedError, readJsonBody } from "../rest/body.ts";
 import { toTrpcError } from "../trpc.ts";
 import type { HttpRequest } from "./exchange.ts";
@@ -21,6 +22,11 @@ export async function readTrpcInput(request: HttpRequest): Promise<unknown> {
   if (request.method === "GET" || request.method === "HEAD") return undefined;
   if (request.method !== "POST") throw new MethodNotAllowedError();
   return readJsonBody(request);
+}
+
+/** tRPC's `responseMeta` for both doors: the headers that go with an error's status (`Retry-After`). */
+export function trpcResponseMeta({ errors }: { errors: { code: string }[] }): { headers: Record<string, string> } {
+  return { headers: errors.some(({ code }) => code === "SERVICE_UNAVAILABLE") ? errorHeaders(503) : {} };
 }
 
 /** A failure as tRPC answers it: its status and its error envelope, the sentence being `POST /users`'s. */
