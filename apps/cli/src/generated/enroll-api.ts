@@ -158,12 +158,31 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The database did not answer within about two seconds, or could not be reached; try again after `Retry-After` seconds (a sign-up whose statement reached the database just before may still have been written: its retry answers 409) */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 503,
+                 *       "message": "Service Unavailable"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
     headers: {
         /** @description The caller's `X-Request-Id` when it sent a short token (letters, digits, `_.:-`), else a new UUID */
         "X-Request-Id": string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": string;
     };
     pathItems: never;
 }
@@ -205,6 +224,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
