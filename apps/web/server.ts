@@ -10,11 +10,14 @@ import next from "next";
 import {
   appRouter,
   createTrpcNodeHandler,
+  errorHeaders,
   fromNodeRequest,
   handleUsers,
+  inRequest,
   jsonResponse,
   openSignUpRateLimiter,
   requestIdOf,
+  securityHeaders,
   sendNodeResponse,
   toErrorBody,
   type Context,
@@ -33,10 +36,12 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
   const served: Context = { ...context, rateLimiter: await openSignUpRateLimiter(context.config) };
   const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context: served });
   const { trustedProxies } = context.config.server;
+  const setSecurityHeaders = securityHeaders({ dev });
 
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
+  /** Every request, in this order: its id (and its log lines'), the security headers, then its door. */
+  async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     response.setHeader("X-Request-Id", requestId);
+    setSecurityHeaders(request, response);
     const path = request.url?.split("?", 1)[0] ?? "/";
     if (path === "/users") {
       return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
@@ -53,11 +58,14 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     if (closing) response.setHeader("Connection", "close");
     unanswered.add(response);
     response.once("close", () => unanswered.delete(response));
-    route(request, response).catch((error: unknown) => {
-      const body = toErrorBody(error);
-      if (response.headersSent) response.destroy();
-      else sendNodeResponse(response, jsonResponse(body.code, body));
-    });
+    const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
+    inRequest(requestId, () =>
+      route(request, response, requestId).catch((error: unknown) => {
+        const body = toErrorBody(error);
+        if (response.headersSent) response.destroy();
+        else sendNodeResponse(response, jsonResponse(body.code, body, errorHeaders(body.code)));
+      }),
+    );
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
 

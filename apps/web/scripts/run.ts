@@ -1,10 +1,12 @@
 /**
  * `pnpm start`, `pnpm dev` and `pnpm db:migrate`: checks the configuration, starts the embedded
  * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
- * migrating, serves the app on PORT (server.ts) until SIGINT or SIGTERM.
+ * migrating, serves the app on PORT (server.ts) until SIGINT or SIGTERM (exit 0) or a crash (exit 1),
+ * stopping in order either way.
  */
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "@enroll/api/config";
+import { log } from "@enroll/api/log";
 import { createDatabase } from "@enroll/db";
 import {
   DataFolderInUseError,
@@ -22,17 +24,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** What SIGINT or SIGTERM stops, last started first: the server, the pool, then the database. */
+/** What is stopped on the way out, last started first: the server, the pool, then the database. */
 const running: { name: string; stop(): Promise<void> }[] = [];
-takeBackStopSignals();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, async () => {
-    const order = [...running].reverse();
-    console.log(`${signal}: stopping ${order.map(({ name }) => name).join(", ") || "nothing"}`);
-    for (const { stop } of order) await stop();
-    process.exit(0);
-  });
+let stopping = false;
+
+/**
+ * Stops everything in order, once (a Ctrl-C reaches both this process and pnpm, which passes it
+ * on), then exits with `exitCode`; whatever hangs, the process is gone within 20 s.
+ */
+async function stopAll(reason: string, exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => process.exit(exitCode), 20_000).unref();
+  const order = [...running].reverse();
+  log.info(`${reason}: stopping ${order.map(({ name }) => name).join(", ") || "nothing"}`);
+  for (const { name, stop } of order) await stop().catch((error: unknown) => log.error({ err: error }, `Could not stop ${name}`));
+  process.exit(exitCode);
 }
+
+takeBackStopSignals();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll(signal, 0));
 
 // What the environment sets wins over the checkout's .env.
 if (existsSync(paths.envFile)) process.loadEnvFile(paths.envFile);
@@ -57,7 +68,7 @@ async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
           : `Could not start the embedded PostgreSQL (EMBEDDED_POSTGRES_PORT picks another port): ${error.message}`,
       ),
   );
-  console.log(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
+  log.info(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
   return embedded;
 }
 
@@ -65,7 +76,7 @@ const database = await openDatabase();
 running.push({ name: "the database", stop: () => database.stop() });
 try {
   const applied = await migrateDatabase(config.databaseDirectUrl ?? database.url);
-  console.log(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
+  log.info(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date");
 } catch (error) {
   await database.stop();
   fail(`Could not migrate the database: ${error instanceof Error ? error.message : String(error)}`);
@@ -87,4 +98,15 @@ const server = await startServer({ context: { config, db }, dev: mode === "dev" 
   return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);
 });
 running.push({ name: "the server (requests in flight may finish)", stop: () => server.close() });
-console.log(`Enroll is serving on http://localhost:${config.port}`);
+log.info(`Enroll is serving on http://localhost:${config.port}`);
+
+// A crash (an exception or rejection nobody handled) leaves the process in a state nobody planned
+// for: it is logged, everything is stopped in order, and the exit code (1) tells a supervisor to
+// start again. Next.js's own handlers, which print the error and keep serving, are replaced.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.removeAllListeners(event);
+  process.on(event, (error: unknown) => {
+    log.fatal({ err: error }, "Crashed");
+    void stopAll("Crashed", 1);
+  });
+}

@@ -1,12 +1,14 @@
 export { loadConfig, ConfigError, type Config } from "./config.ts";
 export { forRequest, type Context, type RequestScope } from "./context.ts";
-export { EnrollError, EmailTakenError, SignUpDisabledError, toErrorBody } from "./errors.ts";
+export { EnrollError, EmailTakenError, errorHeaders, SignUpDisabledError, toErrorBody } from "./errors.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";
 export { fromNodeRequest, sendNodeResponse } from "./http/node.ts";
-export { fetchHandler } from "./http/fetch.ts";
+export { fetchHandler, trpcFetchHandler } from "./http/fetch.ts";
 export { createTrpcNodeHandler } from "./http/trpc-node.ts";
+export { securityHeaders } from "./http/security-headers.ts";
+export { inRequest, log } from "./log.ts";
 export { handleUsers } from "./rest/users.ts";
 export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
 export { IDEMPOTENCY_KEY_LIFETIME_HOURS } from "./limits/idempotency.ts";

@@ -1,15 +1,24 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { Context } from "./context.ts";
-import { INTERNAL_SERVER_ERROR, InvalidRequestError, toErrorBody } from "./errors.ts";
-import { BODY_NOT_JSON } from "./rest/body.ts";
+import { INTERNAL_SERVER_ERROR, toErrorBody } from "./errors.ts";
 
 const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: "BAD_REQUEST",
   403: "FORBIDDEN",
+  405: "METHOD_NOT_SUPPORTED",
   409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
   422: "UNPROCESSABLE_CONTENT",
   429: "TOO_MANY_REQUESTS",
+  503: "SERVICE_UNAVAILABLE",
 };
+
+/** Any failure as the typed tRPC error with the status and sentence that `POST /users` answers with. */
+export function toTrpcError(cause: unknown): TRPCError {
+  const { code, message } = toErrorBody(cause);
+  return new TRPCError({ code: TRPC_CODE_BY_STATUS[code] ?? "INTERNAL_SERVER_ERROR", message, cause });
+}
 
 const t = initTRPC.context<Context>().create({
   // Clients see the error code and a sentence, never a stack or the cause behind an internal error.
@@ -27,12 +36,7 @@ const t = initTRPC.context<Context>().create({
 const withDomainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
-  // tRPC's resolver reads a body that is not JSON (an empty one, say) with `Request.json()` and
-  // lets its SyntaxError through: the client's mistake, answered as the REST door answers it.
-  const cause =
-    result.error.cause instanceof SyntaxError ? new InvalidRequestError(BODY_NOT_JSON) : (result.error.cause ?? result.error);
-  const { code, message } = toErrorBody(cause);
-  throw new TRPCError({ code: TRPC_CODE_BY_STATUS[code] ?? "INTERNAL_SERVER_ERROR", message, cause });
+  throw toTrpcError(result.error.cause ?? result.error);
 });
 
 export const createTRPCRouter = t.router;

@@ -2,8 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
-import { createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createCaller, loadConfig } from "../src/index.ts";
+import { createEmptyDatabase, createMigratedDatabase } from "@enroll/db/testing";
+import { appRouter, createCaller, loadConfig, log, type Context } from "../src/index.ts";
 
 let db: Database;
 const caller = (allowSignup = true) =>
@@ -63,22 +63,22 @@ describe("users.create", () => {
   });
 
   describe("on an unexpected failure", () => {
-    const broken = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
-    const brokenContext = {
-      db: broken,
-      config: loadConfig({}),
-    };
-    const serverLog = vi.spyOn(console, "error").mockImplementation(() => {});
+    // A database without the tables: every sign-up fails inside PostgreSQL.
+    const brokenContext = { config: loadConfig({}) } as Context;
+    const serverLog = vi.spyOn(log, "error").mockImplementation(() => {});
+    beforeAll(async () => {
+      brokenContext.db = createDatabase(await createEmptyDatabase(inject("postgresUrl")));
+    });
     afterAll(async () => {
       serverLog.mockRestore();
-      await broken.$disconnect();
+      await brokenContext.db.$disconnect();
     });
 
     it("answers with a bare INTERNAL_SERVER_ERROR and logs the cause on the server", async () => {
       const call = createCaller(brokenContext).users.create({ email: "fine@example.com" });
 
       expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
-      expect(serverLog).toHaveBeenCalledWith("Unexpected failure:", expect.objectContaining({ code: "P2010" }));
+      expect(serverLog).toHaveBeenCalledExactlyOnceWith({ err: expect.objectContaining({ code: "P2010" }) }, "Unexpected failure");
     });
 
     it("sends no stack or cause over HTTP, even outside production", async () => {
@@ -103,5 +103,19 @@ describe("users.create", () => {
         },
       });
     });
+  });
+
+  it("answers SERVICE_UNAVAILABLE when the database cannot be reached", async () => {
+    const unreachable = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
+    const warnings = vi.spyOn(log, "warn").mockImplementation(() => {});
+    try {
+      const call = createCaller({ db: unreachable, config: loadConfig({}) }).users.create({ email: "fine@example.com" });
+
+      expect(await failureOf(call)).toEqual({ code: "SERVICE_UNAVAILABLE", message: "Service Unavailable" });
+      expect(warnings).toHaveBeenCalledOnce();
+    } finally {
+      warnings.mockRestore();
+      await unreachable.$disconnect();
+    }
   });
 });

@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createTrpcNodeHandler, loadConfig, type Context } from "../src/index.ts";
+import { appRouter, createTrpcNodeHandler, loadConfig, MAX_BODY_BYTES, trpcFetchHandler, type Context } from "../src/index.ts";
 
 /**
  * The node:http tRPC door answers plain mutations itself and everything else through tRPC's own
- * resolver. Both must give exactly what tRPC's fetch adapter gives for the same request.
+ * resolver. Both must give exactly what the Fetch door (tRPC's fetch adapter) gives for the same
+ * request, and both refuse a client's mistake before tRPC sees it.
  */
 let db: Database;
 const contexts: Record<"open" | "closed", Context> = {} as never;
@@ -26,8 +26,6 @@ beforeAll(async () => {
     doorUrl[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
   await db.email.create({ data: { address: "taken@example.com", user: { create: {} } } });
-  // tRPC's resolver answers a body that is not JSON with an INTERNAL_SERVER_ERROR, logged as unexpected.
-  vi.spyOn(console, "error").mockImplementation(() => {});
 });
 afterAll(async () => {
   for (const server of servers) await new Promise((resolve) => server.close(resolve));
@@ -93,27 +91,37 @@ const plainMutations: (() => Case)[] = [
 ];
 
 const resolvedByTrpc: (() => Case)[] = [
-  () => ({ name: "a body that is not JSON", init: json("{oops") }),
   () => ({ name: "a batch of one", path: "/api/trpc/users.create?batch=1", init: json({ 0: { email: newAddress() } }) }),
-  () => ({ name: "a batch of two", path: "/api/trpc/users.create,users.create?batch=1", init: json({ 0: { email: newAddress() }, 1: { email: "taken@example.com" } }) }),
   () => ({ name: "GET on a mutation", init: { method: "GET" } }),
   () => ({ name: "an unknown procedure", path: "/api/trpc/users.remove", init: json({}) }),
-  () => ({ name: "form data", init: { method: "POST", body: new URLSearchParams({ email: newAddress() }) } }),
   () => ({ name: "a streaming call", init: { ...json({ email: newAddress() }), headers: { "Content-Type": "application/json", "trpc-accept": "application/jsonl" } } }),
+];
+
+const chunked = (text: string): RequestInit =>
+  ({ ...json(""), body: new Blob([text]).stream(), duplex: "half" }) as RequestInit;
+const oversized = JSON.stringify({ email: newAddress(), padding: "x".repeat(MAX_BODY_BYTES) });
+
+/** Client mistakes: a 4xx with `POST /users`'s sentence in tRPC's envelope, never a 500. */
+const refused: (() => Case & { status: number; message: string })[] = [
+  () => ({ name: "malformed JSON", init: json("{oops"), status: 400, message: "request body must be valid JSON" }),
+  () => ({ name: "truncated JSON", init: json('{"email":"cut@exam'), status: 400, message: "request body must be valid JSON" }),
+  () => ({ name: "an empty body", init: json(""), status: 400, message: "email is a required field" }),
+  () => ({ name: "invalid UTF-8", init: { ...json(""), body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]) }, status: 400, message: "request body must be valid JSON" }),
+  () => ({ name: "form data", init: { method: "POST", body: new URLSearchParams({ email: newAddress() }) }, status: 415, message: "Unsupported Media Type" }),
+  () => ({ name: "a multipart body", init: { method: "POST", body: (() => { const form = new FormData(); form.set("email", newAddress()); return form; })() }, status: 415, message: "Unsupported Media Type" }),
+  () => ({ name: "a declared body over the limit", init: json(oversized), status: 413, message: "Payload Too Large" }),
+  () => ({ name: "a chunked body over the limit", init: chunked(oversized), status: 413, message: "Payload Too Large" }),
+  () => ({ name: "a batch of two", path: "/api/trpc/users.create,users.create?batch=1", init: json({ 0: { email: newAddress() }, 1: { email: newAddress() } }), status: 400, message: "Batch call exceeds maximum size" }),
+  () => ({ name: "PUT", init: { ...json({ email: newAddress() }), method: "PUT" }, status: 405, message: "Method Not Allowed" }),
+  () => ({ name: "OPTIONS", init: { method: "OPTIONS" }, status: 405, message: "Method Not Allowed" }),
 ];
 
 async function both(make: () => Case): Promise<{ door: Answer; reference: Answer; built: number }> {
   const { path = "/api/trpc/users.create", init, signUp = "open" } = make();
   const { result: door, built } = await requestsBuiltDuring(async () => read(await fetch(`${doorUrl[signUp]}${path}`, init)));
   const again = make();
-  const reference = await read(
-    await fetchRequestHandler({
-      endpoint: "/api/trpc",
-      req: new Request(`http://localhost${again.path ?? path}`, again.init),
-      router: appRouter,
-      createContext: () => contexts[signUp],
-    }),
-  );
+  const fetchDoor = trpcFetchHandler({ router: appRouter, endpoint: "/api/trpc", getContext: () => contexts[signUp] });
+  const reference = await read(await fetchDoor(new Request(`http://localhost${again.path ?? path}`, again.init)));
   return { door, reference, built };
 }
 
@@ -135,6 +143,20 @@ describe("the node:http tRPC door", () => {
 
       expect(door).toEqual(reference);
       expect(built).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(refused.map((make) => [make().name, make] as const))(
+    "refuses %s with the sentence of POST /users, as the Fetch door does, and writes nothing",
+    async (_name, make) => {
+      const before = await db.email.count();
+      const { status, message } = make();
+      const { door, reference } = await both(make);
+
+      expect(door).toEqual(reference);
+      expect(door.status).toBe(status);
+      expect(JSON.parse(door.body).error).toMatchObject({ message, data: { httpStatus: status } });
+      expect(await db.email.count()).toBe(before);
     },
   );
 });

@@ -51,6 +51,32 @@ describe("createUserInput", () => {
     expect(problem({ email: `l${longest}` })).toBe(EMAIL_INVALID);
   });
 
+  it.each([
+    ["a NUL", "a\u0000b@example.com"],
+    ["another control character", "a\u0007b@example.com"],
+    ["a zero-width joiner", "pay\u200dpal@example.com"],
+    ["a zero-width space", "a\u200bb@example.com"],
+    ["a right-to-left override", "moc.\u202eevil@example.com"],
+    ["a byte order mark", "\ufeffa@example.com"],
+    ["a lone high surrogate", "a\ud800@example.com"],
+    ["a lone low surrogate", "a\udc00@example.com"],
+    ["a control character in the domain", "a@exam\u0000ple.com"],
+  ])("refuses an address with %s as invalid", (_what, email) => {
+    expect(problem({ email })).toBe(EMAIL_INVALID);
+  });
+
+  it("stores one spelling of an address: composed (NFC), then lower-cased", () => {
+    const decomposed = createUserInput.parse({ email: "Jose\u0301@Bu\u0308cher.de" });
+    const composed = createUserInput.parse({ email: "jos\u00e9@b\u00fccher.de" });
+
+    expect(decomposed.email).toBe("jos\u00e9@b\u00fccher.de");
+    expect(composed.email).toBe(decomposed.email);
+  });
+
+  it("accepts a pair of surrogates (a character outside the BMP)", () => {
+    expect(problem({ email: "\u{1f600}@example.com" })).toBeUndefined();
+  });
+
   it.each([[{}], [{ email: "" }], [{ email: null }], [{ email: undefined }]])("requires an email in %j", (input) => {
     expect(problem(input)).toBe(EMAIL_REQUIRED);
   });

@@ -220,6 +220,23 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The database did not answer within about two seconds, or could not be reached; try again after `Retry-After` seconds (a sign-up whose statement reached the database just before may still have been written: its retry answers 409) */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 503,
+                 *       "message": "Service Unavailable"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -234,7 +251,7 @@ export interface components {
         "X-RateLimit-Reset": string;
         /** @description Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body */
         "Idempotent-Replayed": "true";
-        /** @description Seconds until this client may sign up again */
+        /** @description Seconds to wait before trying again */
         "Retry-After": string;
     };
     pathItems: never;
@@ -286,6 +303,7 @@ export interface operations {
             422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

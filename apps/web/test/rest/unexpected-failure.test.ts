@@ -37,7 +37,16 @@ it("answers users.create with a bare INTERNAL_SERVER_ERROR", async () => {
   expect(JSON.stringify(answer.body)).not.toMatch(internals);
 });
 
-it("logs the real cause on the server", () => {
-  expect(app.output()).toMatch(/Unexpected failure/);
-  expect(app.output()).toMatch(/emails/);
+it("logs the real cause on the server: one JSON line per failed request, with its id and the error's class and code", () => {
+  const failures = app.logLines().filter((line) => line.msg === "Unexpected failure");
+
+  expect(failures).toHaveLength(2);
+  for (const line of failures) {
+    expect(line).toMatchObject({
+      level: 50,
+      requestId: expect.any(String),
+      err: { class: "PrismaClientKnownRequestError", code: "P2010", kind: "TableDoesNotExist", message: expect.stringMatching(/emails/) },
+    });
+  }
+  expect(app.output()).not.toMatch(/\n\s+at /);
 });

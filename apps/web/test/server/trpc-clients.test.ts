@@ -35,16 +35,25 @@ describe.each(Object.entries(clients))("tRPC's own client with %s, against the p
   });
 });
 
-it("answers each call of a batch on its own", async () => {
+it("refuses a batch of two sign-ups and writes nothing; with maxItems: 1 the batching link sends them one by one", async () => {
   const batching = clients.httpBatchLink();
+  const oneByOne = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${running.app.url}/api/trpc`, maxItems: 1 })] });
 
-  const [first, second] = await Promise.allSettled([
+  const refused = await Promise.allSettled([
     batching.users.create.mutate({ email: "batched@example.com" }),
-    batching.users.create.mutate({ email: "BATCHED@example.com" }),
+    batching.users.create.mutate({ email: "batched-too@example.com" }),
+  ]);
+  const [first, second] = await Promise.allSettled([
+    oneByOne.users.create.mutate({ email: "batched@example.com" }),
+    oneByOne.users.create.mutate({ email: "BATCHED@example.com" }),
   ]);
 
-  expect(first).toMatchObject({ status: "fulfilled" });
-  expect(second).toMatchObject({ status: "rejected", reason: { data: { code: "CONFLICT" } } });
+  expect(refused).toMatchObject([
+    { status: "rejected", reason: { message: "Batch call exceeds maximum size", data: { code: "BAD_REQUEST" } } },
+    { status: "rejected", reason: { data: { code: "BAD_REQUEST" } } },
+  ]);
+  expect([first, second]).toMatchObject([{ status: "fulfilled" }, { status: "rejected", reason: { data: { code: "CONFLICT" } } }]);
+  expect(await running.db.email.count({ where: { address: "batched-too@example.com" } })).toBe(0);
 });
 
 it("answers a call whose body is empty or not JSON with 400 and the REST door's sentence, not a 500", async () => {

@@ -12,16 +12,23 @@ export interface RunningApp {
   pid: number;
   /** Everything the app printed so far. */
   output(): string;
+  /** The app's log so far: its JSON lines (log.ts), parsed. */
+  logLines(): Record<string, unknown>[];
   /** Resolves with the process's exit code once it has exited. */
   exited: Promise<number | null>;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
 
-const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** The arguments that `pnpm start` gives node (package.json's `start`: `node <these>`). */
-const startArguments: string[] = JSON.parse(readFileSync(`${webRoot}/package.json`, "utf8")).scripts.start.split(" ").slice(1);
+/**
+ * The arguments that `pnpm start` gives node once the build is current: the root package.json's
+ * `start` is `node …/build.ts && exec node <these>`.
+ */
+const startArguments: string[] = JSON.parse(readFileSync(`${repoRoot}package.json`, "utf8"))
+  .scripts.start.split("exec node ")[1]
+  .split(" ");
 
 /**
  * What a test's app is started with unless the test says otherwise. The suites sign up hundreds of
@@ -37,7 +44,7 @@ const testSettings = { RATE_LIMITER_ENABLED: "false" };
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
   const child = spawn(process.execPath, startArguments, {
-    cwd: webRoot,
+    cwd: repoRoot,
     env: { ...process.env, ...testSettings, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,7 +55,12 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   await waitUntilServing(url, child, () => output);
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
-  return { url, pid: child.pid!, output: () => output, exited, stop: () => stop(child, exited) };
+  const logLines = () =>
+    output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { url, pid: child.pid!, output: () => output, logLines, exited, stop: () => stop(child, exited) };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -15,7 +15,8 @@ export function fromNodeRequest(request: IncomingMessage, requestId: string, tru
       return Array.isArray(value) ? value.join(", ") : value;
     },
     // HTTP/1.1: a message has a body when it declares a length above zero or a transfer encoding.
-    body: length === "0" || (length === undefined && encoding === undefined) ? null : request,
+    // A reader that stops early (a body over the limit) leaves the socket open for the answer.
+    body: length === "0" || (length === undefined && encoding === undefined) ? null : request.iterator({ destroyOnReturn: false }),
     requestId,
     clientAddress: clientAddressOf(request, trustedProxies),
   };
@@ -23,5 +24,16 @@ export function fromNodeRequest(request: IncomingMessage, requestId: string, tru
 
 /** ...and the core's answer, written as it is. */
 export function sendNodeResponse(response: ServerResponse, { status, headers, body }: HttpResponse): void {
+  discardUnreadBody(response);
   response.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) }).end(body);
+}
+
+/**
+ * When the answer comes before the request's body was read to its end (refused as too large, say),
+ * the rest is read and dropped as it arrives, never kept: the client sees the answer while it is
+ * still sending and can stop, and the connection stays usable. (Closing it instead could lose the
+ * answer to a reset while the client still writes.)
+ */
+export function discardUnreadBody(response: ServerResponse): void {
+  if (!response.req.complete) response.req.resume();
 }

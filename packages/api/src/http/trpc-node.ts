@@ -9,8 +9,11 @@ import {
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import { forRequest, type Context } from "../context.ts";
+import { errorHeaders } from "../errors.ts";
 import { clientAddressOf } from "../limits/client-address.ts";
-import { isJson, MAX_BODY_BYTES } from "../rest/body.ts";
+import { MAX_BODY_BYTES } from "../rest/body.ts";
+import { discardUnreadBody, fromNodeRequest } from "./node.ts";
+import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
 
 interface TrpcDoorOptions {
   router: AnyTRPCRouter;
@@ -24,8 +27,9 @@ interface TrpcDoorOptions {
  * and its answer into a `Response`, which costs more CPU than the sign-up itself. So the common case,
  * one JSON mutation (what `httpLink` sends), is answered here from the same public pieces tRPC's
  * resolver uses: callTRPCProcedure, getTRPCErrorShape, getHTTPStatusCode, transformTRPCResponse.
- * Everything else (batches, queries, streaming, chunked or oversized bodies, bodies that are not
- * JSON) goes through tRPC's own request resolution. The answers must stay byte for byte tRPC's:
+ * Everything else (batches, queries, streaming) goes through tRPC's own request resolution. Either
+ * way the body has been read first, as `POST /users` reads it (readTrpcInput), so that no request
+ * reaches tRPC with a body that is too large, not JSON or cut short. The answers must stay byte for byte tRPC's:
  * test/trpc-node.test.ts holds the two paths against each other, so an upgrade of @trpc/server
  * (pinned in package.json) that changes the wire format fails it.
  */
@@ -34,34 +38,23 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
   const prefix = `${endpoint}/`;
 
   function send(response: ServerResponse, ctx: Context, status: number, body: unknown): void {
-    const text = JSON.stringify(transformTRPCResponse(config, body as never));
+    sendText(response, ctx, status, JSON.stringify(transformTRPCResponse(config, body as never)));
+  }
+
+  function sendText(response: ServerResponse, ctx: Context, status: number, text: string): void {
+    discardUnreadBody(response);
     response
       .writeHead(status, {
         ...ctx.request?.responseHeaders,
         vary: "trpc-accept, accept",
         "content-type": "application/json",
         "content-length": Buffer.byteLength(text),
+        ...errorHeaders(status),
       })
       .end(text);
   }
 
-  async function answerMutation(
-    request: IncomingMessage,
-    response: ServerResponse,
-    path: string,
-    ctx: Context,
-  ): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    let input: unknown;
-    try {
-      input = JSON.parse(text);
-    } catch {
-      // tRPC's resolver has its own answer for a body that is not JSON: hand it the text.
-      Object.assign(request, { body: text });
-      return resolveWithTrpc(request, response, path, ctx);
-    }
+  async function answerMutation(response: ServerResponse, path: string, input: unknown, ctx: Context): Promise<void> {
     try {
       const data = await callTRPCProcedure({
         router,
@@ -87,28 +80,25 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       router,
       path,
       maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_CALLS_PER_REQUEST,
+      responseMeta: (meta) => trpcResponseMeta({ ...meta, ctx }),
       createContext: () => ctx,
-      responseMeta: () => ({ headers: ctx.request?.responseHeaders }),
     });
   }
 
-  /** A single POST of a JSON body of known, small length to a mutation, with no query and no streaming. */
+  /** A single POST to a mutation, with no query and no streaming (its body is already read). */
   function isPlainMutation(request: IncomingMessage, path: string): boolean {
     const { headers } = request;
-    const length = Number(headers["content-length"]);
     return (
       request.method === "POST" &&
       Object.hasOwn(router._def.procedures, path) &&
       (router._def.procedures[path] as { _def: { type: string } })._def.type === "mutation" &&
-      length > 0 &&
-      length <= MAX_BODY_BYTES &&
-      isJson(headers["content-type"]) &&
       headers["trpc-accept"] === undefined &&
       !headers.accept?.includes("application/jsonl")
     );
   }
 
-  return (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const [pathname = "", query] = (request.url ?? "").split("?", 2);
     const path = pathname.slice(prefix.length);
     // Each request gets its own context: the client's address and Idempotency-Key, and the headers the rules add.
@@ -117,7 +107,16 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       clientAddressOf(request, context.config.server.trustedProxies),
       request.headers["idempotency-key"]?.toString(),
     );
-    if (query === undefined && isPlainMutation(request, path)) return answerMutation(request, response, path, ctx);
+    let input: unknown;
+    try {
+      input = await readTrpcInput(fromNodeRequest(request, ""));
+    } catch (cause) {
+      const { status, body } = trpcErrorAnswer(router, { path, cause, context: ctx });
+      return sendText(response, ctx, status, body);
+    }
+    if (query === undefined && isPlainMutation(request, path)) return answerMutation(response, path, input, ctx);
+    // tRPC reads a body that is already read from `request.body`.
+    if (input !== undefined) Object.assign(request, { body: JSON.stringify(input) });
     return resolveWithTrpc(request, response, path, ctx);
   };
 }

@@ -5,6 +5,8 @@ import {
   EmailTakenError,
   INTERNAL_SERVER_ERROR,
   InvalidRequestError,
+  RETRY_AFTER_SECONDS,
+  SERVICE_UNAVAILABLE,
   SignUpDisabledError,
   toErrorBody,
 } from "../errors.ts";
@@ -102,6 +104,21 @@ const unsupportedMediaType = errorResponse(
   toErrorBody(new UnsupportedMediaTypeError()),
 );
 const internalServerError = errorResponse("InternalServerError", "Internal server error", INTERNAL_SERVER_ERROR);
+const serviceUnavailable = {
+  ...errorResponse(
+    "ServiceUnavailable",
+    "The database did not answer within about two seconds, or could not be reached; try again after `Retry-After` seconds " +
+      "(a sign-up whose statement reached the database just before may still have been written: its retry answers 409)",
+    SERVICE_UNAVAILABLE,
+  ),
+  headers: z.object({
+    "X-Request-Id": requestIdHeader,
+    "Retry-After": z
+      .string()
+      .regex(/^\d+$/)
+      .meta({ description: "Seconds to wait before trying again", examples: [String(RETRY_AFTER_SECONDS)], header: { id: "Retry-After" } }),
+  }),
+} satisfies ZodOpenApiResponseObject;
 
 const createUserOperation: ZodOpenApiOperationObject = {
   tags: [TAG],
@@ -149,15 +166,17 @@ const createUserOperation: ZodOpenApiOperationObject = {
     422: unprocessable,
     429: tooManyRequests,
     500: internalServerError,
+    503: serviceUnavailable,
   },
 };
 
 /**
  * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
- * and shape answers, with `serverUrl` (where the running app is reached) as its only server; without
- * it, for tools that need only the operations and schemas, the document names no server.
+ * and shape answers. Its server is relative (`/`: the host that served the document), never taken
+ * from a request's `Host` or `X-Forwarded-Host`, which anyone can set to make the document (and a
+ * cache in front of it) point elsewhere.
  */
-export function openApiDocument(serverUrl?: string) {
+export function openApiDocument() {
   return createDocument({
     openapi: "3.1.0",
     info: {
@@ -167,7 +186,7 @@ export function openApiDocument(serverUrl?: string) {
         "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
         "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    servers: [{ url: "/", description: "The app that serves this document" }],
     security: [],
     tags: [{ name: TAG }],
     paths: {

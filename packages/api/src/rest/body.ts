@@ -24,8 +24,8 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const BODY_NOT_JSON = "request body must be valid JSON";
 
 /**
- * The JSON body of a request, read as the reference server reads it: a request without a body reads
- * as `{}` whatever its type; otherwise the type must be JSON (415) and the body at
+ * The JSON body of a request, read as the reference server reads it: a request without a body (or
+ * with an empty one) reads as `{}`; otherwise the type must be JSON (415) and the body at
  * most MAX_BODY_BYTES (413), checked against the declared length first and while reading.
  */
 export async function readJsonBody(request: HttpRequest): Promise<unknown> {
@@ -33,6 +33,7 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   if (!isJson(request.header("content-type"))) throw new UnsupportedMediaTypeError();
   if (Number(request.header("content-length")) > MAX_BODY_BYTES) throw new PayloadTooLargeError();
   const text = await readText(request.body);
+  if (text === "") return {};
   try {
     return JSON.parse(text);
   } catch {

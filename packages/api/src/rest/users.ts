@@ -1,6 +1,6 @@
 import { createUserInput } from "@enroll/validators";
 import { forRequest, type Context } from "../context.ts";
-import { toErrorBody } from "../errors.ts";
+import { errorHeaders, toErrorBody } from "../errors.ts";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
 import { limitSignUp } from "../limits/rate-limit.ts";
 import { assertSignUpAllowed, createUser } from "../services/create-user.ts";
@@ -29,5 +29,5 @@ export async function handleUsers(request: HttpRequest, context: Context): Promi
 
 function errorResponse(error: unknown, headers?: Record<string, string>): HttpResponse {
   const body = toErrorBody(error);
-  return jsonResponse(body.code, body, headers);
+  return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
 }

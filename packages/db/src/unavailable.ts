@@ -1,0 +1,36 @@
+/**
+ * How long the app waits for the database: for a connection (from the pool, or a new one), and for
+ * one statement (PostgreSQL cancels it at STATEMENT_TIMEOUT_MS; the client gives up a little later,
+ * for a server that does not answer at all). Together about two seconds at the very worst, and one
+ * of them alone in practice, so that a sign-up fails within 2 s while the database does not
+ * answer, instead of waiting as long as it does. A new connection on a busy machine can take a few
+ * hundred milliseconds, hence not less.
+ */
+export const CONNECT_TIMEOUT_MS = 800;
+export const STATEMENT_TIMEOUT_MS = 1_000;
+export const QUERY_TIMEOUT_MS = 1_200;
+
+/** The adapter's kinds of failure that mean "the database is not there right now", not "this query is wrong". */
+const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+
+/**
+ * SQLSTATE classes 08 (connection exception), 53 (insufficient resources) and 57 (operator
+ * intervention: a statement cancelled by statement_timeout, a server shutting down or starting).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
+
+/** node-postgres's own timeouts and lost connections carry no code, only these messages. */
+const DRIVER_MESSAGES = /timeout exceeded when trying to connect|Query read timeout|Connection terminated/;
+
+/**
+ * Whether `error` (from Prisma Client on the pg adapter) says that the database did not answer in
+ * time or could not be reached: a failure to retry later, not a fault of the request or the app.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { meta } = error as Error & { meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
+  const cause = meta?.driverAdapterError?.cause;
+  if (cause?.kind !== undefined && UNAVAILABLE_KINDS.has(cause.kind)) return true;
+  if (cause?.originalCode !== undefined && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
+  return DRIVER_MESSAGES.test(error.message);
+}
