@@ -5,6 +5,7 @@
  * stopping in order either way.
  */
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { log } from "@enroll/api/log";
 import { createDatabase } from "@enroll/db";
@@ -89,6 +90,9 @@ if (mode === "migrate") {
 // Next.js and React read NODE_ENV when they load (as `next start` and `next dev` set it), so it is
 // settled before server.ts imports them; Next.js sends no telemetry from Enroll.
 Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production", NEXT_TELEMETRY_DISABLED: "1" });
+// Next.js, and route handlers that read files (path.join(process.cwd(), …)), run from the app's
+// folder, as under `next start`; pnpm start runs this script from the repository's root.
+process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });

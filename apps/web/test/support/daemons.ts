@@ -87,7 +87,8 @@ export async function startPgBouncer(postgresUrl: string): Promise<Daemon> {
       "default_pool_size = 20",
       "max_client_conn = 500",
       `admin_users = ${user}`,
-      "ignore_startup_parameters = extra_float_digits,options",
+      // The app asks for statement_timeout at connect (see packages/db); PgBouncer must let it pass.
+      "ignore_startup_parameters = extra_float_digits,options,statement_timeout",
     ].join("\n"),
     { mode: 0o644 },
   );
