@@ -41,11 +41,15 @@ async function installed(name: string, version: string): Promise<string> {
 }
 
 /**
- * The app the README describes, made beside the workspace's apps (a dot folder, which the workspace's
- * `apps/*` does not take in) with its dependencies linked as `pnpm install` would link them.
+ * The app the README describes, made as deep in the repository as `apps/shop` would be (its
+ * tsconfig.json extends `../../tsconfig.base.json`) but in `.tmp/`, outside the workspace's globs:
+ * under `apps/`, even a dot folder is taken for a workspace package by Turborepo, whose lockfile
+ * check then fails and changes every task's hash, and `pnpm start` rebuilds the app mid-run. Its
+ * dependencies are linked as `pnpm install` would link them.
  */
 beforeAll(async () => {
-  app = await mkdtemp(path.join(root, "apps", ".shop-"));
+  await mkdir(path.join(root, ".tmp"), { recursive: true });
+  app = await mkdtemp(path.join(root, ".tmp", "shop-"));
   const files = await readmeFiles();
   expect([...files.keys()].sort()).toEqual(["package.json", "src/enroll.ts", "src/retry.ts", "tsconfig.json"]);
   for (const [file, content] of files) {
