@@ -10,7 +10,6 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import { forRequest, type Context } from "../context.ts";
 import { errorHeaders } from "../errors.ts";
-import { clientAddressOf } from "../limits/client-address.ts";
 import { MAX_BODY_BYTES } from "../rest/body.ts";
 import { discardUnreadBody, fromNodeRequest } from "./node.ts";
 import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
@@ -101,15 +100,12 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const [pathname = "", query] = (request.url ?? "").split("?", 2);
     const path = pathname.slice(prefix.length);
+    const admitted = fromNodeRequest(request, "", context.config.server.trustedProxies);
     // Each request gets its own context: the client's address and Idempotency-Key, and the headers the rules add.
-    const ctx = forRequest(
-      context,
-      clientAddressOf(request, context.config.server.trustedProxies),
-      request.headers["idempotency-key"]?.toString(),
-    );
+    const ctx = forRequest(context, admitted.clientAddress, admitted.header("idempotency-key"));
     let input: unknown;
     try {
-      input = await readTrpcInput(fromNodeRequest(request, ""));
+      input = await readTrpcInput(admitted);
     } catch (cause) {
       const { status, body } = trpcErrorAnswer(router, { path, cause, context: ctx });
       return sendText(response, ctx, status, body);
