@@ -46,7 +46,7 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     if (path === "/users") {
       return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
     }
-    if (path.startsWith("/api/trpc/")) return handleTrpc(request, response);
+    if (path.startsWith("/api/trpc/")) return handleTrpc(request, response, requestId);
     return handlePage(request, response);
   }
 

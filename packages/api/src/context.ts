@@ -1,5 +1,6 @@
 import type { Database } from "@enroll/db";
 import type { Config } from "./config.ts";
+import type { HttpRequest } from "./http/exchange.ts";
 import type { SignUpRateLimiter } from "./limits/rate-limit.ts";
 
 /** What every service needs: the configuration and the database. Knows nothing about HTTP. */
@@ -13,15 +14,17 @@ export interface Context {
 }
 
 export interface RequestScope {
+  /** The id the answer's `X-Request-Id` carries (see requestIdOf). */
+  requestId: string;
   /** The client's address (see clientAddressOf); undefined where the server cannot know it. */
   clientAddress: string | undefined;
-  /** The request's `Idempotency-Key` header, as sent. */
-  idempotencyKey: string | undefined;
+  /** A header of the request by its lower-case name (`idempotency-key`, `user-agent`, `cookie`...). */
+  header(name: string): string | undefined;
   /** Headers the rules add to the answer, whatever its status: rate-limit counts, `Idempotent-Replayed`. */
   responseHeaders: Record<string, string>;
 }
 
 /** The context of one request: the shared one, with what the door read from the request. */
-export function forRequest(context: Context, clientAddress: string | undefined, idempotencyKey: string | undefined): Context {
-  return { ...context, request: { clientAddress, idempotencyKey, responseHeaders: {} } };
+export function forRequest(context: Context, { requestId, clientAddress, header }: HttpRequest): Context {
+  return { ...context, request: { requestId, clientAddress, header, responseHeaders: {} } };
 }

@@ -8,7 +8,11 @@ let databaseUrl: string;
 let db: Database;
 
 /** The context of one request that sends `key` as its Idempotency-Key. */
-const withKey = (key: string): Context => forRequest({ db, config: loadConfig({}) }, undefined, key);
+const withKey = (key: string): Context =>
+  forRequest(
+    { db, config: loadConfig({}) },
+    { method: "POST", header: (name) => (name === "idempotency-key" ? key : undefined), body: null, requestId: key, clientAddress: undefined },
+  );
 
 const counts = async () => ({
   users: await db.user.count(),

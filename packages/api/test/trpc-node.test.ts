@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (const [name, allowSignup] of [["open", "true"], ["closed", "false"]] as const) {
     contexts[name] = { db, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
     const handle = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context: contexts[name] });
-    const server = createServer((request, response) => void handle(request, response));
+    const server = createServer((request, response) => void handle(request, response, "request-id"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(server);
     doorUrl[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

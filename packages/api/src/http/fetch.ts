@@ -1,6 +1,6 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import type { Context } from "../context.ts";
+import { forRequest, type Context } from "../context.ts";
 import { requestIdOf, type HttpRequest, type HttpResponse } from "./exchange.ts";
 import { errorHeaders } from "../errors.ts";
 import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
@@ -47,11 +47,12 @@ export function trpcFetchHandler({
   getContext: () => Context;
 }): (request: Request) => Promise<Response> {
   return async (request) => {
-    const context = getContext();
+    const admitted = fromFetchRequest(request, requestIdOf(request.headers.get("x-request-id")));
+    const context = forRequest(getContext(), admitted);
     const path = new URL(request.url).pathname.slice(endpoint.length + 1);
     let input: unknown;
     try {
-      input = await readTrpcInput(fromFetchRequest(request, ""));
+      input = await readTrpcInput(admitted);
     } catch (cause) {
       const { status, body } = trpcErrorAnswer(router, { path, cause, context });
       const headers = { "content-type": "application/json", vary: "trpc-accept, accept", ...errorHeaders(status) };
@@ -62,7 +63,7 @@ export function trpcFetchHandler({
       req: input === undefined ? request : new Request(request, { body: JSON.stringify(input) }),
       router,
       maxBatchSize: MAX_CALLS_PER_REQUEST,
-      responseMeta: trpcResponseMeta,
+      responseMeta: (meta) => trpcResponseMeta({ ...meta, ctx: context }),
       createContext: () => context,
     });
   };

@@ -97,12 +97,12 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
     );
   }
 
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
     const [pathname = "", query] = (request.url ?? "").split("?", 2);
     const path = pathname.slice(prefix.length);
-    const admitted = fromNodeRequest(request, "", context.config.server.trustedProxies);
-    // Each request gets its own context: the client's address and Idempotency-Key, and the headers the rules add.
-    const ctx = forRequest(context, admitted.clientAddress, admitted.header("idempotency-key"));
+    const admitted = fromNodeRequest(request, requestId, context.config.server.trustedProxies);
+    // Each request gets its own context: what the door read of the request, and the headers the rules add.
+    const ctx = forRequest(context, admitted);
     let input: unknown;
     try {
       input = await readTrpcInput(admitted);

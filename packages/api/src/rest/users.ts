@@ -15,7 +15,7 @@ import { MethodNotAllowedError, readJsonBody } from "./body.ts";
  */
 export async function handleUsers(request: HttpRequest, context: Context): Promise<HttpResponse> {
   if (request.method !== "POST") return errorResponse(new MethodNotAllowedError(), { Allow: "POST" });
-  const signUp = forRequest(context, request.clientAddress, request.header("idempotency-key"));
+  const signUp = forRequest(context, request);
   const { responseHeaders } = signUp.request!;
   try {
     await limitSignUp(signUp);

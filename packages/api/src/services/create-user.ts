@@ -54,8 +54,9 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
   const { config, db, request } = context;
   assertSignUpAllowed(config);
   const userId = randomUUID();
-  if (request?.idempotencyKey !== undefined) {
-    const key = parseIdempotencyKey(request.idempotencyKey);
+  const idempotencyKey = request?.header("idempotency-key");
+  if (request && idempotencyKey !== undefined) {
+    const key = parseIdempotencyKey(idempotencyKey);
     const answer = await signUpOnce(db, {
       key,
       fingerprint: fingerprintOf(input),
