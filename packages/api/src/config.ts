@@ -35,6 +35,7 @@ const environment = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
+  EMAIL_REQUIRE_VERIFICATION: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
@@ -70,6 +71,11 @@ export interface Config {
   port: number;
   /** Where the embedded PostgreSQL listens when it is used: EMBEDDED_POSTGRES_PORT, or derived from PORT. */
   embeddedPostgresPort: number;
+  /**
+   * With `requireVerification`, a sign-up leaves its address unowned (to be claimed by verifying it)
+   * and gives no session: the reference's `email.require_verification`.
+   */
+  email: { requireVerification: boolean };
   /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
   rateLimiter: {
     enabled: boolean;
@@ -111,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
     embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(settings.PORT),
+    email: { requireVerification: settings.EMAIL_REQUIRE_VERIFICATION },
     rateLimiter: {
       enabled: settings.RATE_LIMITER_ENABLED,
       store: settings.RATE_LIMITER_STORE,

@@ -25,6 +25,8 @@ export interface paths {
          *     Sign-ups are limited per client address (both this route and the tRPC `users.create` count): past the limit the answer is `429` with `Retry-After`; every answer carries `X-RateLimit-*` while limiting is on.
          *
          *     With an `Idempotency-Key`, a retry is safe: the same key and body within 24 hours get the first answer again (status and body, with `Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body gets `422`, and while the key's first request is still running, `409`.
+         *
+         *     With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, no session, and each repeat of the address answers `200` with a new user and the same `email_id`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -251,6 +253,8 @@ export interface components {
         "X-RateLimit-Reset": string;
         /** @description Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body */
         "Idempotent-Replayed": "true";
+        /** @description With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, as Hanko sets it for its elements to know where to send the first passcode */
+        "Set-Cookie": string;
         /** @description Seconds to wait before trying again */
         "Retry-After": string;
     };
@@ -289,6 +293,7 @@ export interface operations {
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     [name: string]: unknown;
                 };
                 content: {

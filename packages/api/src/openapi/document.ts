@@ -48,6 +48,13 @@ const replayedHeader = z.literal("true").optional().meta({
   header: { id: "Idempotent-Replayed" },
 });
 
+const emailIdCookieHeader = z.string().optional().meta({
+  description:
+    "With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, " +
+    "as Hanko sets it for its elements to know where to send the first passcode",
+  header: { id: "Set-Cookie" },
+});
+
 /** An error answer: the `{code, message}` body, with what the client really reads as its example. */
 function errorResponse(
   id: string,
@@ -135,7 +142,9 @@ const createUserOperation: ZodOpenApiOperationObject = {
     "With an `Idempotency-Key`, a retry is safe: the same key and body within " +
     `${IDEMPOTENCY_KEY_LIFETIME_HOURS} hours get the first answer again (status and body, with ` +
     "`Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body " +
-    "gets `422`, and while the key's first request is still running, `409`.",
+    "gets `422`, and while the key's first request is still running, `409`.\n\n" +
+    "With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, " +
+    "no session, and each repeat of the address answers `200` with a new user and the same `email_id`.",
   operationId: "createUser",
   deprecated: true,
   requestParams: {
@@ -155,7 +164,12 @@ const createUserOperation: ZodOpenApiOperationObject = {
   responses: {
     200: {
       description: "Details about the created user",
-      headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders, "Idempotent-Replayed": replayedHeader }),
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        ...rateLimitHeaders,
+        "Idempotent-Replayed": replayedHeader,
+        "Set-Cookie": emailIdCookieHeader,
+      }),
       content: { "application/json": { schema: createUserResponse } },
     },
     400: badRequest,
