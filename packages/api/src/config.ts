@@ -26,6 +26,8 @@ const addressList = z
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
+  AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: flag.default(false),
+  AUDIT_LOG_STORAGE_ENABLED: flag.default(true),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
     .optional(),
@@ -59,6 +61,8 @@ function embeddedPostgresPortFor(appPort: number): number {
 
 export interface Config {
   account: { allowSignup: boolean };
+  /** Where each audit entry goes: the `audit_logs` table (in the sign-up's own statement), stdout as a JSON line. */
+  auditLog: { storageEnabled: boolean; consoleOutputEnabled: boolean };
   /** Unset means: start the embedded PostgreSQL. */
   databaseUrl: string | undefined;
   /**
@@ -112,6 +116,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
+    auditLog: {
+      storageEnabled: settings.AUDIT_LOG_STORAGE_ENABLED,
+      consoleOutputEnabled: settings.AUDIT_LOG_CONSOLE_OUTPUT_ENABLED,
+    },
     databaseUrl: settings.DATABASE_URL,
     databaseDirectUrl: settings.DATABASE_DIRECT_URL,
     databasePoolSize: settings.DATABASE_POOL_SIZE,

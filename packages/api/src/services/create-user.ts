@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@enroll/db";
 import type { CreateUserResponse, NewUserRequest } from "@enroll/validators";
+import { logUserCreated, userCreatedEntry } from "../audit/user-created.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
@@ -86,25 +87,38 @@ function unverifiedSignUpSteps(userId: string, email: string, claimWhen?: Prisma
 
 /**
  * Signs a new user up with `email` (already validated and lower-cased), in the mode
- * EMAIL_REQUIRE_VERIFICATION chooses. Under an `Idempotency-Key` the first answer to the key is
- * kept with the sign-up and replayed (limits/idempotency.ts).
+ * EMAIL_REQUIRE_VERIFICATION chooses, with its `user_created` audit entry in the same statement.
+ * Under an `Idempotency-Key` the first answer to the key is kept with the sign-up and replayed
+ * (limits/idempotency.ts).
  */
 export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
   const { config, request } = context;
   assertSignUpAllowed(config);
   const userId = randomUUID();
-  const steps: SignUpStepsOf = config.email.requireVerification ? unverifiedSignUpSteps : signUpSteps;
-  const created = await signUp(context, input, (claimWhen) => steps(userId, input.email, claimWhen));
-  if (config.email.requireVerification && request) addCookie(request.responseHeaders, emailIdCookie(created.email_id));
+  const { requireVerification } = config.email;
+  const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
+  // The actor's primary address: none while the address waits to be verified.
+  const actorEmail = requireVerification ? null : input.email;
+  const audited = userCreatedEntry(context, actorEmail);
+  const { created, replayed } = await signUp(
+    context,
+    input,
+    (claimWhen) => Prisma.sql`${steps(userId, input.email, claimWhen)}${audited}`,
+  );
+  if (!replayed) logUserCreated(context, { userId: created.user_id, actorEmail });
+  if (requireVerification && request) addCookie(request.responseHeaders, emailIdCookie(created.email_id));
   return created;
 }
 
-/** Runs the sign-up's steps, once per `Idempotency-Key` when the request has one; a 409 is EmailTakenError. */
+/**
+ * Runs the sign-up's steps, once per `Idempotency-Key` when the request has one (then `replayed`
+ * says whether the answer is an earlier one); a 409 is EmailTakenError.
+ */
 async function signUp(
   { db, request }: Context,
   input: NewUserRequest,
   steps: (claimWhen?: Prisma.Sql) => Prisma.Sql,
-): Promise<CreateUserResponse> {
+): Promise<{ created: CreateUserResponse; replayed: boolean }> {
   const idempotencyKey = request?.header("idempotency-key");
   if (request && idempotencyKey !== undefined) {
     const answer = await signUpOnce(db, {
@@ -114,11 +128,11 @@ async function signUp(
     });
     if (answer.replayed) request.responseHeaders["Idempotent-Replayed"] = "true";
     if (answer.status === 409) throw new EmailTakenError();
-    return createdUser(answer.userId!, answer.emailId!);
+    return { created: createdUser(answer.userId!, answer.emailId!), replayed: answer.replayed };
   }
   const [created] = await db.$queryRaw<{ user_id: string; email_id: string }[]>(signUpStatement(steps()));
   if (!created) throw new EmailTakenError();
-  return createdUser(created.user_id, created.email_id);
+  return { created: createdUser(created.user_id, created.email_id), replayed: false };
 }
 
 function createdUser(userId: string, emailId: string): CreateUserResponse {
