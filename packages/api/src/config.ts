@@ -23,6 +23,26 @@ const addressList = z
     { error: "must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.0/8,192.168.1.7" },
   );
 
+/** The wildcard of SERVER_PUBLIC_CORS_ALLOW_ORIGINS: every origin. */
+export const ANY_ORIGIN = "*";
+
+/** A comma-separated list of origins (scheme, host and port, as browsers send `Origin`), or `*`. */
+const originList = z
+  .string()
+  .transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean))
+  .refine((entries) => entries.every((entry) => entry === ANY_ORIGIN || isOrigin(entry)), {
+    error: "must be a comma-separated list of origins such as https://app.example.com (scheme, host and port, no path), or *",
+  });
+
+function isOrigin(entry: string): boolean {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === entry;
+  } catch {
+    return false;
+  }
+}
+
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
@@ -44,6 +64,8 @@ const environment = z.object({
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
+  SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
+  SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
 });
 
 /** The names of every setting, as the environment and .env.example spell them. */
@@ -87,8 +109,12 @@ export interface Config {
     redisUrl: string | undefined;
     signUp: { limit: number; windowSeconds: number };
   };
-  /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
-  server: { trustedProxies: string[] };
+  server: {
+    /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
+    trustedProxies: string[];
+    /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
+    publicCorsAllowOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +140,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (settings.RATE_LIMITER_ENABLED && settings.RATE_LIMITER_STORE === "redis" && !settings.REDIS_URL) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379");
   }
+  if (settings.SERVER_PUBLIC_CORS_ALLOW_ORIGINS.includes(ANY_ORIGIN) && !settings.SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site call the public routes with " +
+        "the user's cookies; list the origins instead, or set SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true to allow it",
+    );
+  }
   return {
     account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
     auditLog: {
@@ -132,6 +164,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redisUrl: settings.REDIS_URL,
       signUp: { limit: settings.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: settings.RATE_LIMITER_SIGNUP_WINDOW },
     },
-    server: { trustedProxies: settings.SERVER_TRUSTED_PROXIES },
+    server: {
+      trustedProxies: settings.SERVER_TRUSTED_PROXIES,
+      publicCorsAllowOrigins: settings.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
+    },
   };
 }

@@ -8,6 +8,7 @@ export { fromNodeRequest, sendNodeResponse } from "./http/node.ts";
 export { fetchHandler, trpcFetchHandler } from "./http/fetch.ts";
 export { createTrpcNodeHandler } from "./http/trpc-node.ts";
 export { securityHeaders } from "./http/security-headers.ts";
+export { isPublicPath, publicCors } from "./http/cors.ts";
 export { inRequest, log } from "./log.ts";
 export { handleUsers } from "./rest/users.ts";
 export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
