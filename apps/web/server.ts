@@ -12,6 +12,8 @@ import {
   createTrpcNodeHandler,
   errorHeaders,
   fromNodeRequest,
+  handleAlive,
+  handleReady,
   handleUsers,
   inRequest,
   jsonResponse,
@@ -54,6 +56,8 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
       return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
     }
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response, requestId);
+    if (path === "/health/alive") return sendNodeResponse(response, await handleAlive(fromNodeRequest(request, requestId)));
+    if (path === "/health/ready") return sendNodeResponse(response, await handleReady(fromNodeRequest(request, requestId), served));
     return handlePage(request, response);
   }
 

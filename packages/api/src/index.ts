@@ -11,6 +11,7 @@ export { securityHeaders } from "./http/security-headers.ts";
 export { isPublicPath, publicCors } from "./http/cors.ts";
 export { inRequest, log } from "./log.ts";
 export { handleUsers } from "./rest/users.ts";
+export { handleAlive, handleReady } from "./rest/health.ts";
 export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
 export { IDEMPOTENCY_KEY_LIFETIME_HOURS } from "./limits/idempotency.ts";
 export { MAX_BODY_BYTES } from "./rest/body.ts";

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
-import { createUserInput, createUserResponse, EMAIL_INVALID, errorBody, type ErrorBody } from "@enroll/validators";
+import {
+  aliveAnswer,
+  createUserInput,
+  createUserResponse,
+  EMAIL_INVALID,
+  errorBody,
+  readyAnswer,
+  type ErrorBody,
+} from "@enroll/validators";
 import {
   EmailTakenError,
   INTERNAL_SERVER_ERROR,
@@ -184,6 +192,38 @@ const createUserOperation: ZodOpenApiOperationObject = {
   },
 };
 
+const HEALTH_TAG = "Health";
+
+/** A probe's 200 (or 503) answer: its body, never cached. */
+function probeResponse(description: string, schema: z.ZodType, example: unknown) {
+  return {
+    description,
+    headers: z.object({ "X-Request-Id": requestIdHeader }),
+    content: { "application/json": { schema, example } },
+  } satisfies ZodOpenApiResponseObject;
+}
+
+const aliveOperation: ZodOpenApiOperationObject = {
+  tags: [HEALTH_TAG],
+  summary: "Liveness",
+  description: "The process answers HTTP. Needs no session and is not rate-limited. Any other method answers `405`.",
+  operationId: "healthAlive",
+  responses: { 200: probeResponse("The app is alive", aliveAnswer, { alive: true }) },
+};
+
+const readyOperation: ZodOpenApiOperationObject = {
+  tags: [HEALTH_TAG],
+  summary: "Readiness",
+  description:
+    "The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session " +
+    "and is not rate-limited. Any other method answers `405`.",
+  operationId: "healthReady",
+  responses: {
+    200: probeResponse("The database answered within a second", readyAnswer, { ready: true }),
+    503: probeResponse("The database did not answer within a second, or could not be reached", readyAnswer, { ready: false }),
+  },
+};
+
 /**
  * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
  * and shape answers. Its server is relative (`/`: the host that served the document), never taken
@@ -202,11 +242,13 @@ export function openApiDocument() {
     },
     servers: [{ url: "/", description: "The app that serves this document" }],
     security: [],
-    tags: [{ name: TAG }],
+    tags: [{ name: TAG }, { name: HEALTH_TAG }],
     paths: {
       "/users": {
         post: createUserOperation,
       },
+      "/health/alive": { get: aliveOperation },
+      "/health/ready": { get: readyOperation },
     },
     components: { schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody } },
   });
