@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@enroll/db";
 import type { CreateUserResponse, NewUserRequest } from "@enroll/validators";
-import { logUserCreated, userCreatedEntry } from "../audit/user-created.ts";
+import { logUserCreated, requestMetaOf, userCreatedEntry, type RequestMeta } from "../audit/user-created.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
@@ -18,10 +18,11 @@ export function assertSignUpAllowed(config: Config): void {
  * claimed address gets its user and primary-email rows; an address another user owns claims
  * nothing, writes nothing and returns no row. The unique index on `emails.address` decides between
  * concurrent sign-ups for one address: the later one waits for the earlier to commit, then finds
- * the address owned. Exported so the benchmark's baseline runs this very statement.
+ * the address owned. With its audit entry, as createUser writes it by default: exported so that the
+ * benchmark's baseline runs this very statement.
  */
-export function createUserStatement(userId: string, email: string): Prisma.Sql {
-  return signUpStatement(signUpSteps(userId, email));
+export function createUserStatement(userId: string, email: string, meta: RequestMeta): Prisma.Sql {
+  return signUpStatement(Prisma.sql`${signUpSteps(userId, email)}${userCreatedEntry(meta, email)}`);
 }
 
 /** A sign-up's CTEs as the statement that runs them, answering `signed_up`'s row (none: the address is taken). */
@@ -99,7 +100,7 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
   const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
   // The actor's primary address: none while the address waits to be verified.
   const actorEmail = requireVerification ? null : input.email;
-  const audited = userCreatedEntry(context, actorEmail);
+  const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : Prisma.empty;
   const { created, replayed } = await signUp(
     context,
     input,
