@@ -12,10 +12,14 @@ import {
   createTrpcNodeHandler,
   errorHeaders,
   fromNodeRequest,
+  handleAlive,
+  handleReady,
   handleUsers,
   inRequest,
   jsonResponse,
+  isPublicPath,
   openSignUpRateLimiter,
+  publicCors,
   requestIdOf,
   securityHeaders,
   sendNodeResponse,
@@ -37,16 +41,23 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
   const handleTrpc = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context: served });
   const { trustedProxies } = context.config.server;
   const setSecurityHeaders = securityHeaders({ dev });
+  const applyCors = publicCors(context.config.server.publicCorsAllowOrigins);
 
-  /** Every request, in this order: its id (and its log lines'), the security headers, then its door. */
+  /**
+   * Every request, in this order: its id (and its log lines'), the security headers, CORS on the
+   * public routes (which answers their preflights), then its door.
+   */
   async function route(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     response.setHeader("X-Request-Id", requestId);
     setSecurityHeaders(request, response);
     const path = request.url?.split("?", 1)[0] ?? "/";
+    if (isPublicPath(path) && applyCors(request, response)) return;
     if (path === "/users") {
       return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
     }
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response, requestId);
+    if (path === "/health/alive") return sendNodeResponse(response, await handleAlive(fromNodeRequest(request, requestId)));
+    if (path === "/health/ready") return sendNodeResponse(response, await handleReady(fromNodeRequest(request, requestId), served));
     return handlePage(request, response);
   }
 

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "./support/app.ts";
+import { launchChromium } from "./support/browser.ts";
 
 let app: RunningApp;
 let closedApp: RunningApp;
@@ -22,16 +23,11 @@ beforeAll(async () => {
   db = createDatabase(databaseUrl, { poolSize: 1 });
   stops.push(() => db.$disconnect());
   await Promise.all([
-    chromium
-      .launch({
-        executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-      })
-      .then(async (browser) => {
-        stops.push(() => browser.close());
-        // The clipboard, for the copy buttons: the app's origin is 127.0.0.1, a secure context.
-        context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
-      }),
+    launchChromium().then(async (browser) => {
+      stops.push(() => browser.close());
+      // The clipboard, for the copy buttons: the app's origin is 127.0.0.1, a secure context.
+      context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+    }),
     startApp(databaseUrl).then((started) => {
       stops.push(started.stop);
       app = started;

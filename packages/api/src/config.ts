@@ -23,9 +23,31 @@ const addressList = z
     { error: "must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.0/8,192.168.1.7" },
   );
 
+/** The wildcard of SERVER_PUBLIC_CORS_ALLOW_ORIGINS: every origin. */
+export const ANY_ORIGIN = "*";
+
+/** A comma-separated list of origins (scheme, host and port, as browsers send `Origin`), or `*`. */
+const originList = z
+  .string()
+  .transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean))
+  .refine((entries) => entries.every((entry) => entry === ANY_ORIGIN || isOrigin(entry)), {
+    error: "must be a comma-separated list of origins such as https://app.example.com (scheme, host and port, no path), or *",
+  });
+
+function isOrigin(entry: string): boolean {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === entry;
+  } catch {
+    return false;
+  }
+}
+
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
+  AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: flag.default(false),
+  AUDIT_LOG_STORAGE_ENABLED: flag.default(true),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })
     .optional(),
@@ -35,12 +57,15 @@ const environment = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
+  EMAIL_REQUIRE_VERIFICATION: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
+  SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
+  SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
 });
 
 /** The names of every setting, as the environment and .env.example spell them. */
@@ -58,6 +83,8 @@ function embeddedPostgresPortFor(appPort: number): number {
 
 export interface Config {
   account: { allowSignup: boolean };
+  /** Where each audit entry goes: the `audit_logs` table (in the sign-up's own statement), stdout as a JSON line. */
+  auditLog: { storageEnabled: boolean; consoleOutputEnabled: boolean };
   /** Unset means: start the embedded PostgreSQL. */
   databaseUrl: string | undefined;
   /**
@@ -70,6 +97,11 @@ export interface Config {
   port: number;
   /** Where the embedded PostgreSQL listens when it is used: EMBEDDED_POSTGRES_PORT, or derived from PORT. */
   embeddedPostgresPort: number;
+  /**
+   * With `requireVerification`, a sign-up leaves its address unowned (to be claimed by verifying it)
+   * and gives no session: the reference's `email.require_verification`.
+   */
+  email: { requireVerification: boolean };
   /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
   rateLimiter: {
     enabled: boolean;
@@ -77,8 +109,12 @@ export interface Config {
     redisUrl: string | undefined;
     signUp: { limit: number; windowSeconds: number };
   };
-  /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
-  server: { trustedProxies: string[] };
+  server: {
+    /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
+    trustedProxies: string[];
+    /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
+    publicCorsAllowOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -104,19 +140,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (settings.RATE_LIMITER_ENABLED && settings.RATE_LIMITER_STORE === "redis" && !settings.REDIS_URL) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379");
   }
+  if (settings.SERVER_PUBLIC_CORS_ALLOW_ORIGINS.includes(ANY_ORIGIN) && !settings.SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site call the public routes with " +
+        "the user's cookies; list the origins instead, or set SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true to allow it",
+    );
+  }
   return {
     account: { allowSignup: settings.ACCOUNT_ALLOW_SIGNUP },
+    auditLog: {
+      storageEnabled: settings.AUDIT_LOG_STORAGE_ENABLED,
+      consoleOutputEnabled: settings.AUDIT_LOG_CONSOLE_OUTPUT_ENABLED,
+    },
     databaseUrl: settings.DATABASE_URL,
     databaseDirectUrl: settings.DATABASE_DIRECT_URL,
     databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
     embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(settings.PORT),
+    email: { requireVerification: settings.EMAIL_REQUIRE_VERIFICATION },
     rateLimiter: {
       enabled: settings.RATE_LIMITER_ENABLED,
       store: settings.RATE_LIMITER_STORE,
       redisUrl: settings.REDIS_URL,
       signUp: { limit: settings.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: settings.RATE_LIMITER_SIGNUP_WINDOW },
     },
-    server: { trustedProxies: settings.SERVER_TRUSTED_PROXIES },
+    server: {
+      trustedProxies: settings.SERVER_TRUSTED_PROXIES,
+      publicCorsAllowOrigins: settings.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
+    },
   };
 }

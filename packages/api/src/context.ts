@@ -1,6 +1,6 @@
 import type { Database } from "@enroll/db";
 import type { Config } from "./config.ts";
-import type { HttpRequest } from "./http/exchange.ts";
+import type { HttpRequest, ResponseHeaders } from "./http/exchange.ts";
 import type { SignUpRateLimiter } from "./limits/rate-limit.ts";
 
 /** What every service needs: the configuration and the database. Knows nothing about HTTP. */
@@ -20,8 +20,8 @@ export interface RequestScope {
   clientAddress: string | undefined;
   /** A header of the request by its lower-case name (`idempotency-key`, `user-agent`, `cookie`...). */
   header(name: string): string | undefined;
-  /** Headers the rules add to the answer, whatever its status: rate-limit counts, `Idempotent-Replayed`. */
-  responseHeaders: Record<string, string>;
+  /** Headers the rules add to the answer, whatever its status: rate-limit counts, `Idempotent-Replayed`, cookies. */
+  responseHeaders: ResponseHeaders;
 }
 
 /** The context of one request: the shared one, with what the door read from the request. */

@@ -72,3 +72,43 @@ describe("DATABASE_DIRECT_URL", () => {
     expect(() => loadConfig({ DATABASE_DIRECT_URL: direct })).toThrow("DATABASE_DIRECT_URL is set without DATABASE_URL");
   });
 });
+
+describe("the public routes' CORS settings", () => {
+  it("allow http://localhost:8888 by default, as the reference does", () => {
+    expect(loadConfig({}).server.publicCorsAllowOrigins).toEqual(["http://localhost:8888"]);
+  });
+
+  it("read a comma-separated list of origins", () => {
+    expect(
+      loadConfig({ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "https://app.example.com, http://localhost:5173" }).server
+        .publicCorsAllowOrigins,
+    ).toEqual(["https://app.example.com", "http://localhost:5173"]);
+  });
+
+  it("refuse an entry that is not an origin, naming the key", () => {
+    for (const entry of ["https://app.example.com/", "https://app.example.com/path", "app.example.com", "ftp://example.com"]) {
+      expect(() => loadConfig({ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: entry })).toThrow(
+        `SERVER_PUBLIC_CORS_ALLOW_ORIGINS=${JSON.stringify(entry)} is not valid: must be a comma-separated list of origins`,
+      );
+    }
+  });
+
+  it("refuse * unless SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true, saying why", () => {
+    expect(() => loadConfig({ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "https://app.example.com,*" })).toThrow(
+      "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site call the public routes with the " +
+        "user's cookies; list the origins instead, or set SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true to allow it",
+    );
+    expect(
+      loadConfig({ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "*", SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: "true" }).server
+        .publicCorsAllowOrigins,
+    ).toEqual(["*"]);
+  });
+});
+
+describe("the audit log's and verification's settings", () => {
+  it("store entries, write none to stdout and require no verification by default", () => {
+    const { auditLog, email } = loadConfig({});
+    expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: false });
+    expect(email).toEqual({ requireVerification: false });
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * The ceiling the app is measured against: a bare `node:http` server that does exactly the database
- * work of a sign-up (the service's own statement, one round trip, on a `pg` pool of the app's size)
- * and nothing else: no framework, no input validation, no request id. It reads the same settings as
+ * work of a sign-up (the service's own statement with its audit entry, one round trip, on a `pg` pool
+ * of the app's size) and nothing else: no framework, no input validation, no request id header. It reads the same settings as
  * the app (DATABASE_URL, DATABASE_POOL_SIZE, PORT) and prints one line once it listens.
  */
 import { randomUUID } from "node:crypto";
@@ -20,7 +20,8 @@ const server = createServer(async (request, response) => {
   try {
     const { email } = (await json(request)) as { email: string };
     const userId = randomUUID();
-    const statement = createUserStatement(userId, email.toLowerCase());
+    const meta = { requestId: randomUUID(), sourceIp: request.socket.remoteAddress ?? "", userAgent: request.headers["user-agent"] ?? "" };
+    const statement = createUserStatement(userId, email.toLowerCase(), meta);
     const { rows } = await pool.query<{ email_id: string }>(statement.text, statement.values);
     const created = rows[0];
     if (!created) return send(response, 409, { code: 409, message: "Conflict" });

@@ -12,7 +12,7 @@ beforeEach(async () => {
 afterEach(() => database.close());
 
 async function signUp(email: string): Promise<void> {
-  const statement = createUserStatement(randomUUID(), email);
+  const statement = createUserStatement(randomUUID(), email, { requestId: randomUUID(), sourceIp: "127.0.0.1", userAgent: "bench" });
   await database.client.query(statement.text, statement.values);
 }
 

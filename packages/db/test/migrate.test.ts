@@ -65,6 +65,7 @@ describe("migrateDatabase", () => {
     );
     expect(tables.map((table) => table.table_name)).toEqual([
       "_prisma_migrations",
+      "audit_logs",
       "emails",
       "idempotency_keys",
       "primary_emails",

@@ -25,8 +25,50 @@ export interface paths {
          *     Sign-ups are limited per client address (both this route and the tRPC `users.create` count): past the limit the answer is `429` with `Retry-After`; every answer carries `X-RateLimit-*` while limiting is on.
          *
          *     With an `Idempotency-Key`, a retry is safe: the same key and body within 24 hours get the first answer again (status and body, with `Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body gets `422`, and while the key's first request is still running, `409`.
+         *
+         *     With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, no session, and each repeat of the address answers `200` with a new user and the same `email_id`.
          */
         post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/alive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description The process answers HTTP. Needs no session and is not rate-limited. Any other method answers `405`.
+         */
+        get: operations["healthAlive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session and is not rate-limited. Any other method answers `405`.
+         */
+        get: operations["healthReady"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -251,6 +293,8 @@ export interface components {
         "X-RateLimit-Reset": string;
         /** @description Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body */
         "Idempotent-Replayed": "true";
+        /** @description With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, as Hanko sets it for its elements to know where to send the first passcode */
+        "Set-Cookie": string;
         /** @description Seconds to wait before trying again */
         "Retry-After": string;
     };
@@ -289,6 +333,7 @@ export interface operations {
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -304,6 +349,85 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    healthAlive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app is alive */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "alive": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Always true: an answer at all is the news
+                         * @constant
+                         */
+                        alive: true;
+                    };
+                };
+            };
+        };
+    };
+    healthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The database answered within a second */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description true with 200, false with 503 */
+                        ready: boolean;
+                    };
+                };
+            };
+            /** @description The database did not answer within a second, or could not be reached */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description true with 200, false with 503 */
+                        ready: boolean;
+                    };
+                };
+            };
         };
     };
 }

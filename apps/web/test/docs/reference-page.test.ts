@@ -1,7 +1,8 @@
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
+import { launchChromium } from "../support/browser.ts";
 
 let app: RunningApp;
 let browser: Browser;
@@ -9,10 +10,7 @@ let browser: Browser;
 beforeAll(async () => {
   [app, browser] = await Promise.all([
     createEmptyDatabase(inject("postgresUrl")).then((url) => startApp(url)),
-    chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-    }),
+    launchChromium(),
   ]);
 });
 afterAll(async () => {

@@ -20,6 +20,9 @@ describe("configuration checked at start", () => {
     [{ PORT: "eighty" }, 'PORT="eighty" is not valid'],
     [{ PORT: "70000" }, 'PORT="70000" is not valid'],
     [{ DATABASE_URL: "mysql://localhost/enroll" }, "must be a postgresql:// connection URL"],
+    [{ EMAIL_REQUIRE_VERIFICATION: "yes" }, 'EMAIL_REQUIRE_VERIFICATION="yes" is not valid'],
+    [{ AUDIT_LOG_STORAGE_ENABLED: "off" }, 'AUDIT_LOG_STORAGE_ENABLED="off" is not valid'],
+    [{ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "*" }, "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site"],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

@@ -1,61 +1,8 @@
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createEmptyDatabase, freePort } from "@enroll/db/testing";
+import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
+import { proxyDatabase, type DatabaseProxy } from "../support/database-proxy.ts";
 import { callMutation, error, postUser } from "../support/rest.ts";
-
-/**
- * A TCP proxy in front of PostgreSQL that can hang (accepts and holds every byte, as a stopped
- * server does) or go down (refuses connections and cuts the open ones, as a killed server does).
- */
-class DatabaseProxy {
-  private mode: "open" | "hung" = "open";
-  private held: (() => void)[] = [];
-  private readonly sockets = new Set<Socket>();
-  private server: Server;
-  readonly port: number;
-  private readonly target: URL;
-
-  constructor(port: number, target: URL) {
-    this.port = port;
-    this.target = target;
-    this.server = this.listen();
-  }
-
-  private listen(): Server {
-    const server = createServer((client) => {
-      const upstream = connect(Number(this.target.port), this.target.hostname);
-      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-        this.sockets.add(from);
-        from.on("data", (chunk) => (this.mode === "hung" ? this.held.push(() => to.write(chunk)) : to.write(chunk)));
-        from.on("close", () => to.destroy());
-        from.on("error", () => {});
-      }
-    });
-    server.listen(this.port, "127.0.0.1");
-    return server;
-  }
-
-  hang(): void {
-    this.mode = "hung";
-  }
-
-  resume(): void {
-    this.mode = "open";
-    for (const write of this.held.splice(0)) write();
-  }
-
-  async goDown(): Promise<void> {
-    const closed = new Promise((resolve) => this.server.close(resolve));
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
-  }
-
-  comeBack(): void {
-    this.server = this.listen();
-  }
-}
 
 let app: RunningApp;
 let proxy: DatabaseProxy;
@@ -63,11 +10,9 @@ let address = 0;
 const newAddress = () => `outage-${(address += 1)}@example.com`;
 
 beforeAll(async () => {
-  const databaseUrl = new URL(await createEmptyDatabase(inject("postgresUrl")));
-  proxy = new DatabaseProxy(await freePort(), databaseUrl);
-  const proxied = new URL(databaseUrl);
-  proxied.port = String(proxy.port);
-  app = await startApp(proxied.toString());
+  let proxiedUrl: string;
+  ({ proxy, proxiedUrl } = await proxyDatabase(await createEmptyDatabase(inject("postgresUrl"))));
+  app = await startApp(proxiedUrl);
 });
 afterAll(async () => {
   proxy?.resume();

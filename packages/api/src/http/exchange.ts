@@ -16,10 +16,13 @@ export interface HttpRequest {
   clientAddress: string | undefined;
 }
 
+/** An answer's headers by name; a list where a header repeats, as `Set-Cookie` does (one cookie each). */
+export type ResponseHeaders = Record<string, string | string[]>;
+
 /** An answer, written by the adapter as it is: status, headers and a (JSON) text body. */
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
   body: string;
 }
 
@@ -28,6 +31,6 @@ export function requestIdOf(given: string | null | undefined): string {
   return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
 }

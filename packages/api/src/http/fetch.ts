@@ -1,7 +1,7 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { forRequest, type Context } from "../context.ts";
-import { requestIdOf, type HttpRequest, type HttpResponse } from "./exchange.ts";
+import { requestIdOf, type HttpRequest, type HttpResponse, type ResponseHeaders } from "./exchange.ts";
 import { errorHeaders } from "../errors.ts";
 import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
 
@@ -18,6 +18,15 @@ function fromFetchRequest(request: Request, requestId: string): HttpRequest {
   };
 }
 
+/** The core's headers as Fetch `Headers`, a repeated header (each `Set-Cookie`) appended once per value. */
+function toFetchHeaders(headers: ResponseHeaders): Headers {
+  const fetchHeaders = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    for (const each of Array.isArray(value) ? value : [value]) fetchHeaders.append(name, each);
+  }
+  return fetchHeaders;
+}
+
 /**
  * A door's core as a Fetch-API route handler, for platforms where Enroll's own server cannot run
  * (`next start` alone, serverless): the same core, only the request and answer change shape.
@@ -29,7 +38,7 @@ export function fetchHandler(
   return async (request) => {
     const requestId = requestIdOf(request.headers.get("x-request-id"));
     const { status, headers, body } = await handle(fromFetchRequest(request, requestId), getContext());
-    return new Response(body, { status, headers: { ...headers, "X-Request-Id": requestId } });
+    return new Response(body, { status, headers: toFetchHeaders({ ...headers, "X-Request-Id": requestId }) });
   };
 }
 

@@ -14,6 +14,12 @@ import { MAX_BODY_BYTES } from "../rest/body.ts";
 import { discardUnreadBody, fromNodeRequest } from "./node.ts";
 import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
 
+/** The `Vary` that the steps before the door set (CORS's `Origin`), for the door's answer to keep. */
+function varySetBefore(response: ServerResponse): string[] {
+  const vary = response.getHeader("vary");
+  return vary === undefined ? [] : [String(vary)];
+}
+
 interface TrpcDoorOptions {
   router: AnyTRPCRouter;
   /** Where the door is mounted, e.g. `/api/trpc`. */
@@ -45,7 +51,7 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
     response
       .writeHead(status, {
         ...ctx.request?.responseHeaders,
-        vary: "trpc-accept, accept",
+        vary: [...varySetBefore(response), "trpc-accept, accept"].join(", "),
         "content-type": "application/json",
         "content-length": Buffer.byteLength(text),
         ...errorHeaders(status),
@@ -80,7 +86,11 @@ export function createTrpcNodeHandler({ router, endpoint, context }: TrpcDoorOpt
       path,
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_CALLS_PER_REQUEST,
-      responseMeta: (meta) => trpcResponseMeta({ ...meta, ctx }),
+      responseMeta: (meta) => {
+        const { headers } = trpcResponseMeta({ ...meta, ctx });
+        // tRPC sets its own Vary over the one set before; a list is appended to it instead.
+        return { headers: { ...headers, vary: varySetBefore(response) } };
+      },
       createContext: () => ctx,
     });
   }

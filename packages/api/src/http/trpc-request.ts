@@ -4,7 +4,7 @@ import type { Context } from "../context.ts";
 import { errorHeaders } from "../errors.ts";
 import { MethodNotAllowedError, readJsonBody } from "../rest/body.ts";
 import { toTrpcError } from "../trpc.ts";
-import type { HttpRequest } from "./exchange.ts";
+import type { HttpRequest, ResponseHeaders } from "./exchange.ts";
 
 /**
  * tRPC's `maxBatchSize` for both tRPC doors: one call per request, so one request is at most one
@@ -29,7 +29,7 @@ export async function readTrpcInput(request: HttpRequest): Promise<unknown> {
  * counts, `Idempotent-Replayed`) and those that go with an error's status (`Retry-After`).
  */
 export function trpcResponseMeta({ errors, ctx }: { errors: { code: string }[]; ctx?: Context }): {
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
 } {
   const unavailable = errors.some(({ code }) => code === "SERVICE_UNAVAILABLE");
   return { headers: { ...ctx?.request?.responseHeaders, ...(unavailable ? errorHeaders(503) : {}) } };

@@ -38,7 +38,10 @@ export interface KeyedAnswer {
   replayed: boolean;
 }
 
-/** The sign-up's CTEs (services/create-user.ts), claiming the address only where `claimWhen` holds. */
+/**
+ * The sign-up's CTEs (services/create-user.ts), writing only where `claimWhen` holds, and ending in
+ * `signed_up` (user_id, email_id): one row when the sign-up happened, none when the address is taken.
+ */
 export type SignUpSteps = (claimWhen: Prisma.Sql) => Prisma.Sql;
 
 interface EarlierAnswer {
@@ -77,18 +80,18 @@ export async function signUpOnce(
         ), ${steps(Prisma.sql`(SELECT go FROM proceed)`)},
         stored_key AS (
           INSERT INTO idempotency_keys (key, fingerprint, status, user_id, email_id, expires_at)
-          SELECT ${key}, ${fingerprint}, CASE WHEN claimed_email.id IS NULL THEN 409 ELSE 200 END,
-                 claimed_email.user_id, claimed_email.id, now() + make_interval(hours => ${IDEMPOTENCY_KEY_LIFETIME_HOURS}::int)
-          FROM proceed LEFT JOIN claimed_email ON TRUE WHERE proceed.go
+          SELECT ${key}, ${fingerprint}, CASE WHEN signed_up.email_id IS NULL THEN 409 ELSE 200 END,
+                 signed_up.user_id, signed_up.email_id, now() + make_interval(hours => ${IDEMPOTENCY_KEY_LIFETIME_HOURS}::int)
+          FROM proceed LEFT JOIN signed_up ON TRUE WHERE proceed.go
         ), swept AS (
           DELETE FROM idempotency_keys WHERE key IN (
             SELECT key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT 2 FOR UPDATE SKIP LOCKED
           )
         )
-        SELECT key_lock.free, claimed.id AS email_id, claimed.user_id,
+        SELECT key_lock.free, signed_up.email_id, signed_up.user_id,
                earlier.fingerprint AS earlier_fingerprint, earlier.status AS earlier_status,
                earlier.user_id AS earlier_user_id, earlier.email_id AS earlier_email_id
-        FROM key_lock LEFT JOIN earlier ON TRUE LEFT JOIN claimed_email AS claimed ON TRUE`;
+        FROM key_lock LEFT JOIN earlier ON TRUE LEFT JOIN signed_up ON TRUE`;
       if (row!.earlier_status !== null) return replay(row!, fingerprint);
       if (!row!.free) throw new IdempotencyKeyInUseError();
       return { status: row!.email_id ? 200 : 409, emailId: row!.email_id, userId: row!.user_id, replayed: false };

@@ -3,6 +3,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import { EnrollError } from "../errors.ts";
+import type { ResponseHeaders } from "../http/exchange.ts";
 
 export class TooManyRequestsError extends EnrollError {
   constructor() {
@@ -12,7 +13,7 @@ export class TooManyRequestsError extends EnrollError {
 
 export interface SignUpRateLimiter {
   /** Counts one sign-up of `clientAddress` and adds the `X-RateLimit-*` headers; past the limit, TooManyRequestsError. */
-  consume(clientAddress: string, responseHeaders: Record<string, string>): Promise<void>;
+  consume(clientAddress: string, responseHeaders: ResponseHeaders): Promise<void>;
   close(): Promise<void>;
 }
 

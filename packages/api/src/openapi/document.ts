@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
-import { createUserInput, createUserResponse, EMAIL_INVALID, errorBody, type ErrorBody } from "@enroll/validators";
+import {
+  aliveAnswer,
+  createUserInput,
+  createUserResponse,
+  EMAIL_INVALID,
+  errorBody,
+  readyAnswer,
+  type ErrorBody,
+} from "@enroll/validators";
 import {
   EmailTakenError,
   INTERNAL_SERVER_ERROR,
@@ -46,6 +54,13 @@ const rateLimitHeaders = {
 const replayedHeader = z.literal("true").optional().meta({
   description: "Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body",
   header: { id: "Idempotent-Replayed" },
+});
+
+const emailIdCookieHeader = z.string().optional().meta({
+  description:
+    "With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, " +
+    "as Hanko sets it for its elements to know where to send the first passcode",
+  header: { id: "Set-Cookie" },
 });
 
 /** An error answer: the `{code, message}` body, with what the client really reads as its example. */
@@ -135,7 +150,9 @@ const createUserOperation: ZodOpenApiOperationObject = {
     "With an `Idempotency-Key`, a retry is safe: the same key and body within " +
     `${IDEMPOTENCY_KEY_LIFETIME_HOURS} hours get the first answer again (status and body, with ` +
     "`Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body " +
-    "gets `422`, and while the key's first request is still running, `409`.",
+    "gets `422`, and while the key's first request is still running, `409`.\n\n" +
+    "With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, " +
+    "no session, and each repeat of the address answers `200` with a new user and the same `email_id`.",
   operationId: "createUser",
   deprecated: true,
   requestParams: {
@@ -155,7 +172,12 @@ const createUserOperation: ZodOpenApiOperationObject = {
   responses: {
     200: {
       description: "Details about the created user",
-      headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders, "Idempotent-Replayed": replayedHeader }),
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        ...rateLimitHeaders,
+        "Idempotent-Replayed": replayedHeader,
+        "Set-Cookie": emailIdCookieHeader,
+      }),
       content: { "application/json": { schema: createUserResponse } },
     },
     400: badRequest,
@@ -167,6 +189,38 @@ const createUserOperation: ZodOpenApiOperationObject = {
     429: tooManyRequests,
     500: internalServerError,
     503: serviceUnavailable,
+  },
+};
+
+const HEALTH_TAG = "Health";
+
+/** A probe's 200 (or 503) answer: its body, never cached. */
+function probeResponse(description: string, schema: z.ZodType, example: unknown) {
+  return {
+    description,
+    headers: z.object({ "X-Request-Id": requestIdHeader }),
+    content: { "application/json": { schema, example } },
+  } satisfies ZodOpenApiResponseObject;
+}
+
+const aliveOperation: ZodOpenApiOperationObject = {
+  tags: [HEALTH_TAG],
+  summary: "Liveness",
+  description: "The process answers HTTP. Needs no session and is not rate-limited. Any other method answers `405`.",
+  operationId: "healthAlive",
+  responses: { 200: probeResponse("The app is alive", aliveAnswer, { alive: true }) },
+};
+
+const readyOperation: ZodOpenApiOperationObject = {
+  tags: [HEALTH_TAG],
+  summary: "Readiness",
+  description:
+    "The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session " +
+    "and is not rate-limited. Any other method answers `405`.",
+  operationId: "healthReady",
+  responses: {
+    200: probeResponse("The database answered within a second", readyAnswer, { ready: true }),
+    503: probeResponse("The database did not answer within a second, or could not be reached", readyAnswer, { ready: false }),
   },
 };
 
@@ -188,11 +242,13 @@ export function openApiDocument() {
     },
     servers: [{ url: "/", description: "The app that serves this document" }],
     security: [],
-    tags: [{ name: TAG }],
+    tags: [{ name: TAG }, { name: HEALTH_TAG }],
     paths: {
       "/users": {
         post: createUserOperation,
       },
+      "/health/alive": { get: aliveOperation },
+      "/health/ready": { get: readyOperation },
     },
     components: { schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody } },
   });

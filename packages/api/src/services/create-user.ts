@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@enroll/db";
 import type { CreateUserResponse, NewUserRequest } from "@enroll/validators";
+import { logUserCreated, requestMetaOf, userCreatedEntry, type RequestMeta } from "../audit/user-created.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
+import { addCookie, emailIdCookie } from "../http/cookies.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
 
 export function assertSignUpAllowed(config: Config): void {
@@ -16,25 +18,38 @@ export function assertSignUpAllowed(config: Config): void {
  * claimed address gets its user and primary-email rows; an address another user owns claims
  * nothing, writes nothing and returns no row. The unique index on `emails.address` decides between
  * concurrent sign-ups for one address: the later one waits for the earlier to commit, then finds
- * the address owned. Exported so the benchmark's baseline runs this very statement.
+ * the address owned. With its audit entry, as createUser writes it by default: exported so that the
+ * benchmark's baseline runs this very statement.
  */
-export function createUserStatement(userId: string, email: string): Prisma.Sql {
-  return Prisma.sql`WITH ${signUpSteps(userId, email)} SELECT id AS email_id FROM claimed_email`;
+export function createUserStatement(userId: string, email: string, meta: RequestMeta): Prisma.Sql {
+  return signUpStatement(Prisma.sql`${signUpSteps(userId, email)}${userCreatedEntry(meta, email)}`);
+}
+
+/** A sign-up's CTEs as the statement that runs them, answering `signed_up`'s row (none: the address is taken). */
+function signUpStatement(steps: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`WITH ${steps} SELECT user_id, email_id FROM signed_up`;
+}
+
+/** The sign-up's CTEs for a WITH clause, for one of the two modes; see signUpSteps and unverifiedSignUpSteps. */
+type SignUpStepsOf = (userId: string, email: string, claimWhen?: Prisma.Sql) => Prisma.Sql;
+
+/** The row to insert into `emails`: always, or only where `claimWhen` holds (limits/idempotency.ts gates it on the key). */
+function emailRow(owner: Prisma.Sql, email: string, claimWhen?: Prisma.Sql): Prisma.Sql {
+  return claimWhen
+    ? Prisma.sql`SELECT ${owner}, ${email}::text WHERE ${claimWhen}`
+    : Prisma.sql`VALUES (${owner}, ${email})`;
 }
 
 /**
  * The sign-up's CTEs, for a WITH clause: `claimed_email` (its id and user_id, when claimed), then
- * the user and primary-email rows. With `claimWhen`, the address is claimed only where it holds
- * (limits/idempotency.ts gates it on the key).
+ * the user and primary-email rows, and `signed_up` (user_id, email_id): one row when the sign-up
+ * happened, none when the address belongs to another user.
  */
 function signUpSteps(userId: string, email: string, claimWhen?: Prisma.Sql): Prisma.Sql {
-  const row = claimWhen
-    ? Prisma.sql`SELECT ${userId}::uuid, ${email}::text WHERE ${claimWhen}`
-    : Prisma.sql`VALUES (${userId}::uuid, ${email})`;
   return Prisma.sql`
     claimed_email AS (
       INSERT INTO emails (user_id, address)
-      ${row}
+      ${emailRow(Prisma.sql`${userId}::uuid`, email, claimWhen)}
       ON CONFLICT (address) DO UPDATE
         SET user_id = excluded.user_id, updated_at = excluded.updated_at
         WHERE emails.user_id IS NULL
@@ -43,32 +58,82 @@ function signUpSteps(userId: string, email: string, claimWhen?: Prisma.Sql): Pri
       INSERT INTO users (id) SELECT user_id FROM claimed_email
     ), new_primary_email AS (
       INSERT INTO primary_emails (email_id, user_id) SELECT id, user_id FROM claimed_email
+    ), signed_up AS (
+      SELECT user_id, id AS email_id FROM claimed_email
     )`;
 }
 
 /**
- * Signs a new user up with `email` (already validated and lower-cased). Under an `Idempotency-Key`
- * the first answer to the key is kept with the sign-up and replayed (limits/idempotency.ts).
+ * The sign-up of EMAIL_REQUIRE_VERIFICATION=true, as the reference does it: a new user every time,
+ * and the address only reserved, never owned, until it is verified; no primary email. A new address
+ * is inserted without an owner; an unowned one is taken as it is (the no-op update locks it and
+ * returns its id, which `DO NOTHING` would not), so repeats get new users and the same email id.
+ * An address a user owns still returns no row: 409, nothing written. Ends in the same `signed_up`.
+ */
+function unverifiedSignUpSteps(userId: string, email: string, claimWhen?: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    reserved_email AS (
+      INSERT INTO emails (user_id, address)
+      ${emailRow(Prisma.sql`NULL::uuid`, email, claimWhen)}
+      ON CONFLICT (address) DO UPDATE
+        SET user_id = NULL
+        WHERE emails.user_id IS NULL
+      RETURNING id
+    ), new_user AS (
+      INSERT INTO users (id) SELECT ${userId}::uuid FROM reserved_email
+    ), signed_up AS (
+      SELECT ${userId}::uuid AS user_id, id AS email_id FROM reserved_email
+    )`;
+}
+
+/**
+ * Signs a new user up with `email` (already validated and lower-cased), in the mode
+ * EMAIL_REQUIRE_VERIFICATION chooses, with its `user_created` audit entry in the same statement.
+ * Under an `Idempotency-Key` the first answer to the key is kept with the sign-up and replayed
+ * (limits/idempotency.ts).
  */
 export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
-  const { config, db, request } = context;
+  const { config, request } = context;
   assertSignUpAllowed(config);
   const userId = randomUUID();
+  const { requireVerification } = config.email;
+  const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
+  // The actor's primary address: none while the address waits to be verified.
+  const actorEmail = requireVerification ? null : input.email;
+  const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : Prisma.empty;
+  const { created, replayed } = await signUp(
+    context,
+    input,
+    (claimWhen) => Prisma.sql`${steps(userId, input.email, claimWhen)}${audited}`,
+  );
+  if (!replayed) logUserCreated(context, { userId: created.user_id, actorEmail });
+  if (requireVerification && request) addCookie(request.responseHeaders, emailIdCookie(created.email_id));
+  return created;
+}
+
+/**
+ * Runs the sign-up's steps, once per `Idempotency-Key` when the request has one (then `replayed`
+ * says whether the answer is an earlier one); a 409 is EmailTakenError.
+ */
+async function signUp(
+  { db, request }: Context,
+  input: NewUserRequest,
+  steps: (claimWhen?: Prisma.Sql) => Prisma.Sql,
+): Promise<{ created: CreateUserResponse; replayed: boolean }> {
   const idempotencyKey = request?.header("idempotency-key");
   if (request && idempotencyKey !== undefined) {
-    const key = parseIdempotencyKey(idempotencyKey);
     const answer = await signUpOnce(db, {
-      key,
+      key: parseIdempotencyKey(idempotencyKey),
       fingerprint: fingerprintOf(input),
-      steps: (claimWhen) => signUpSteps(userId, input.email, claimWhen),
+      steps,
     });
     if (answer.replayed) request.responseHeaders["Idempotent-Replayed"] = "true";
     if (answer.status === 409) throw new EmailTakenError();
-    return createdUser(answer.userId!, answer.emailId!);
+    return { created: createdUser(answer.userId!, answer.emailId!), replayed: answer.replayed };
   }
-  const [created] = await db.$queryRaw<{ email_id: string }[]>(createUserStatement(userId, input.email));
+  const [created] = await db.$queryRaw<{ user_id: string; email_id: string }[]>(signUpStatement(steps()));
   if (!created) throw new EmailTakenError();
-  return createdUser(userId, created.email_id);
+  return { created: createdUser(created.user_id, created.email_id), replayed: false };
 }
 
 function createdUser(userId: string, emailId: string): CreateUserResponse {

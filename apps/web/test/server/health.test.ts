@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createEmptyDatabase } from "@enroll/db/testing";
+import { startApp, type RunningApp } from "../support/app.ts";
+import { proxyDatabase, type DatabaseProxy } from "../support/database-proxy.ts";
+import { error, send } from "../support/rest.ts";
+
+let app: RunningApp;
+let proxy: DatabaseProxy;
+
+beforeAll(async () => {
+  let proxiedUrl: string;
+  ({ proxy, proxiedUrl } = await proxyDatabase(await createEmptyDatabase(inject("postgresUrl"))));
+  // The sign-up limit at its lowest, to show that the probes are not counted against it.
+  app = await startApp(proxiedUrl, { RATE_LIMITER_ENABLED: "true", RATE_LIMITER_SIGNUP_LIMIT: "1" });
+});
+afterAll(async () => {
+  proxy?.resume();
+  await app?.stop();
+  await proxy?.goDown();
+});
+
+describe("GET /health/alive and /health/ready", () => {
+  it("answer 200 {alive: true} and 200 {ready: true} while the database answers", async () => {
+    const alive = await send(app.url, "/health/alive");
+    const ready = await send(app.url, "/health/ready");
+
+    expect(alive).toMatchObject({ status: 200, body: { alive: true } });
+    expect(ready).toMatchObject({ status: 200, body: { ready: true } });
+    expect(ready.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("are never rate-limited: many probes from one client, with a sign-up limit of one", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => send(app.url, i % 2 ? "/health/alive" : "/health/ready")),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    expect(answers.every((answer) => answer.headers.get("x-ratelimit-limit") === null)).toBe(true);
+  });
+
+  it("answer any other method with 405 and Allow: GET", async () => {
+    for (const path of ["/health/alive", "/health/ready"]) {
+      const answer = await send(app.url, path, { method: "POST" });
+      expect(answer).toMatchObject({ status: 405, body: error(405, "Method Not Allowed") });
+      expect(answer.headers.get("allow")).toBe("GET");
+    }
+  });
+});
+
+describe("/health/ready while the database does not answer", () => {
+  it("answers 503 {ready: false} within about a second while it hangs, and alive stays 200", async () => {
+    proxy.hang();
+    try {
+      const start = Date.now();
+      const ready = await send(app.url, "/health/ready");
+      const elapsed = Date.now() - start;
+
+      expect(ready).toMatchObject({ status: 503, body: { ready: false } });
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(2_000);
+      expect(await send(app.url, "/health/alive")).toMatchObject({ status: 200, body: { alive: true } });
+    } finally {
+      proxy.resume();
+    }
+    await expect.poll(async () => (await send(app.url, "/health/ready")).status, { timeout: 5_000 }).toBe(200);
+  });
+
+  it("answers 503 {ready: false} while it is down, and 200 again once it is back", async () => {
+    await proxy.goDown();
+    try {
+      expect(await send(app.url, "/health/ready")).toMatchObject({ status: 503, body: { ready: false } });
+    } finally {
+      proxy.comeBack();
+    }
+    await expect.poll(async () => (await send(app.url, "/health/ready")).status, { timeout: 5_000 }).toBe(200);
+  });
+});

@@ -1,0 +1,34 @@
+import type { AliveAnswer, ReadyAnswer } from "@enroll/validators";
+import type { Context } from "../context.ts";
+import { toErrorBody } from "../errors.ts";
+import { jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
+import { isDatabaseReady } from "../health/readiness.ts";
+import { MethodNotAllowedError } from "./body.ts";
+
+/**
+ * The answer of a probe, never cached. No rate limit and no session: a load balancer or an
+ * orchestrator calls these every few seconds from one address.
+ */
+function probeAnswer(status: number, body: unknown): HttpResponse {
+  return jsonResponse(status, body, { "Cache-Control": "no-store" });
+}
+
+function methodNotAllowed(): HttpResponse {
+  return jsonResponse(405, toErrorBody(new MethodNotAllowedError()), { Allow: "GET" });
+}
+
+/** Probes (a load balancer's, Kubernetes' httpGet) send GET; any other method is a 405. */
+const isProbe = ({ method }: HttpRequest) => method === "GET";
+
+/** `GET /health/alive`: the process answers HTTP. */
+export async function handleAlive(request: HttpRequest): Promise<HttpResponse> {
+  if (!isProbe(request)) return methodNotAllowed();
+  return probeAnswer(200, { alive: true } satisfies AliveAnswer);
+}
+
+/** `GET /health/ready`: the database answers too, within a second; else 503, and the balancer sends no sign-ups. */
+export async function handleReady(request: HttpRequest, { db }: Context): Promise<HttpResponse> {
+  if (!isProbe(request)) return methodNotAllowed();
+  const ready = await isDatabaseReady(db);
+  return probeAnswer(ready ? 200 : 503, { ready } satisfies ReadyAnswer);
+}
