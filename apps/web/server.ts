@@ -1,8 +1,9 @@
 /**
- * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it: the sign-up doors are answered here,
- * straight from node:http, and every other request (pages, /docs, /openapi.json, static files) is
- * handed to Next.js. Next's route handlers for /users and /api/trpc stay for where Next.js serves
- * alone; here they are never reached, because a route handler costs several times the sign-up itself.
+ * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it: the sign-up doors and the session API
+ * (/me, /logout, /users/{id}, /.well-known/jwks.json) are answered here, straight from node:http,
+ * and every other request (pages, /docs, /openapi.json, static files) is handed to Next.js. Next's
+ * route handlers for the same paths stay for where Next.js serves alone; here they are never
+ * reached, because a route handler costs several times the sign-up itself.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,7 @@ import {
   requestIdOf,
   securityHeaders,
   sendNodeResponse,
+  sessionRouteFor,
   toErrorBody,
   type Context,
 } from "@enroll/api";
@@ -45,6 +47,10 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     const path = request.url?.split("?", 1)[0] ?? "/";
     if (path === "/users") {
       return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
+    }
+    const sessionRoute = sessionRouteFor(path);
+    if (sessionRoute) {
+      return sendNodeResponse(response, await sessionRoute(fromNodeRequest(request, requestId, trustedProxies), served));
     }
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response, requestId);
     return handlePage(request, response);

@@ -24,8 +24,11 @@ export interface RequestScope {
   /** A header of the request by its lower-case name (`idempotency-key`, `user-agent`, `cookie`...). */
   header(name: string): string | undefined;
   /** Headers the rules add to the answer, whatever its status: rate-limit counts, `Idempotent-Replayed`. */
-  responseHeaders: Record<string, string>;
+  responseHeaders: ResponseHeaders;
 }
+
+/** An answer's headers by name; a list where a header is sent more than once (`Set-Cookie`). */
+export type ResponseHeaders = Record<string, string | string[]>;
 
 /** The context of one request: the shared one, with what the door read from the request. */
 export function forRequest(context: Context, { requestId, clientAddress, header }: HttpRequest): Context {

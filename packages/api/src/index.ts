@@ -1,6 +1,14 @@
 export { loadConfig, ConfigError, type Config } from "./config.ts";
 export { forRequest, type Context, type RequestScope } from "./context.ts";
-export { EnrollError, EmailTakenError, errorHeaders, SignUpDisabledError, toErrorBody } from "./errors.ts";
+export {
+  EnrollError,
+  EmailTakenError,
+  errorHeaders,
+  ForbiddenError,
+  SignUpDisabledError,
+  toErrorBody,
+  UnauthorizedError,
+} from "./errors.ts";
 export { openSigningKeys, type SigningKeys } from "./sessions/keys.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
@@ -11,6 +19,7 @@ export { createTrpcNodeHandler } from "./http/trpc-node.ts";
 export { securityHeaders } from "./http/security-headers.ts";
 export { inRequest, log } from "./log.ts";
 export { handleUsers } from "./rest/users.ts";
+export { handleJwks, handleLogout, handleMe, handleUser, sessionRouteFor } from "./rest/sessions.ts";
 export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
 export { IDEMPOTENCY_KEY_LIFETIME_HOURS } from "./limits/idempotency.ts";
 export { MAX_BODY_BYTES } from "./rest/body.ts";

@@ -19,6 +19,7 @@ const counts = async () => ({
   users: await db.user.count(),
   emails: await db.email.count(),
   primaryEmails: await db.primaryEmail.count(),
+  sessions: await db.session.count(),
 });
 
 beforeAll(async () => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => db.$disconnect());
 
 describe("createUser under an Idempotency-Key", () => {
-  it("replays the first answer to the same key and body, marked as replayed, and signs up once", async () => {
+  it("replays the first answer to the same key and body, marked as replayed, and signs up and in once", async () => {
     const first = withKey("key-replay");
     const created = await createUser(first, { email: "replay@example.com" });
     const before = await counts();
@@ -37,7 +38,8 @@ describe("createUser under an Idempotency-Key", () => {
     const again = withKey("key-replay");
     expect(await createUser(again, { email: "replay@example.com" })).toEqual(created);
     expect(again.request!.responseHeaders).toEqual({ "Idempotent-Replayed": "true" });
-    expect(first.request!.responseHeaders).toEqual({});
+    expect(first.request!.responseHeaders).toMatchObject({ "X-Session-Lifetime": "43200", "Set-Cookie": expect.any(Array) });
+    expect(first.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await counts()).toEqual(before);
   });
 
@@ -95,7 +97,7 @@ describe("createUser under an Idempotency-Key", () => {
 
     const fresh = withKey("key-expired");
     const created = await createUser(fresh, { email: "after-expiry@example.com" });
-    expect(fresh.request!.responseHeaders).toEqual({});
+    expect(fresh.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await db.email.findUnique({ where: { address: "after-expiry@example.com" } })).toMatchObject({
       id: created.email_id,
       userId: created.user_id,

@@ -1,2 +1,3 @@
 export * from "./create-user.ts";
 export * from "./error-body.ts";
+export * from "./sessions.ts";

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ResponseHeaders } from "../context.ts";
 
 /**
  * A request as the doors' cores see it, whichever server received it: the node:http server of
@@ -19,7 +20,7 @@ export interface HttpRequest {
 /** An answer, written by the adapter as it is: status, headers and a (JSON) text body. */
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
   body: string;
 }
 
@@ -28,6 +29,6 @@ export function requestIdOf(given: string | null | undefined): string {
   return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
 }

@@ -1,6 +1,6 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { forRequest, type Context } from "../context.ts";
+import { forRequest, type Context, type ResponseHeaders } from "../context.ts";
 import { requestIdOf, type HttpRequest, type HttpResponse } from "./exchange.ts";
 import { errorHeaders } from "../errors.ts";
 import { MAX_CALLS_PER_REQUEST, readTrpcInput, trpcErrorAnswer, trpcResponseMeta } from "./trpc-request.ts";
@@ -18,6 +18,13 @@ function fromFetchRequest(request: Request, requestId: string): HttpRequest {
   };
 }
 
+/** An answer's headers as Fetch's `Headers`, a header sent more than once (`Set-Cookie`) once per value. */
+function fetchHeaders(headers: ResponseHeaders): Headers {
+  const fetchHeaders = new Headers();
+  for (const [name, value] of Object.entries(headers)) for (const each of [value].flat()) fetchHeaders.append(name, each);
+  return fetchHeaders;
+}
+
 /**
  * A door's core as a Fetch-API route handler, for platforms where Enroll's own server cannot run
  * (`next start` alone, serverless): the same core, only the request and answer change shape.
@@ -29,7 +36,8 @@ export function fetchHandler(
   return async (request) => {
     const requestId = requestIdOf(request.headers.get("x-request-id"));
     const { status, headers, body } = await handle(fromFetchRequest(request, requestId), await getContext());
-    return new Response(body, { status, headers: { ...headers, "X-Request-Id": requestId } });
+    // A 204 has no body, and Fetch's Response refuses to give it even an empty one.
+    return new Response(status === 204 ? null : body, { status, headers: fetchHeaders({ ...headers, "X-Request-Id": requestId }) });
   };
 }
 

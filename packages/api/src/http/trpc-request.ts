@@ -1,6 +1,6 @@
 import { getTRPCErrorShape, transformTRPCResponse, type AnyTRPCRouter } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
-import type { Context } from "../context.ts";
+import type { Context, ResponseHeaders } from "../context.ts";
 import { errorHeaders } from "../errors.ts";
 import { MethodNotAllowedError, readJsonBody } from "../rest/body.ts";
 import { toTrpcError } from "../trpc.ts";
@@ -29,7 +29,7 @@ export async function readTrpcInput(request: HttpRequest): Promise<unknown> {
  * counts, `Idempotent-Replayed`) and those that go with an error's status (`Retry-After`).
  */
 export function trpcResponseMeta({ errors, ctx }: { errors: { code: string }[]; ctx?: Context }): {
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
 } {
   const unavailable = errors.some(({ code }) => code === "SERVICE_UNAVAILABLE");
   return { headers: { ...ctx?.request?.responseHeaders, ...(unavailable ? errorHeaders(503) : {}) } };

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config.ts";
-import type { Context } from "../context.ts";
+import type { Context, ResponseHeaders } from "../context.ts";
 import { EnrollError } from "../errors.ts";
 
 export class TooManyRequestsError extends EnrollError {
@@ -12,7 +12,7 @@ export class TooManyRequestsError extends EnrollError {
 
 export interface SignUpRateLimiter {
   /** Counts one sign-up of `clientAddress` and adds the `X-RateLimit-*` headers; past the limit, TooManyRequestsError. */
-  consume(clientAddress: string, responseHeaders: Record<string, string>): Promise<void>;
+  consume(clientAddress: string, responseHeaders: ResponseHeaders): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { createUserInput } from "@enroll/validators";
-import { forRequest, type Context } from "../context.ts";
+import { forRequest, type Context, type ResponseHeaders } from "../context.ts";
 import { errorHeaders, toErrorBody } from "../errors.ts";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
 import { limitSignUp } from "../limits/rate-limit.ts";
@@ -27,7 +27,7 @@ export async function handleUsers(request: HttpRequest, context: Context): Promi
   }
 }
 
-function errorResponse(error: unknown, headers?: Record<string, string>): HttpResponse {
+export function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
   const body = toErrorBody(error);
   return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
 }
