@@ -10,6 +10,7 @@ export {
   UnauthorizedError,
 } from "./errors.ts";
 export { openSigningKeys, type SigningKeys } from "./sessions/keys.ts";
+export { sessionRowStep, signSessionToken } from "./sessions/sessions.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";

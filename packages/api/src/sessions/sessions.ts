@@ -12,33 +12,46 @@ import { clearSessionCookie, deliverSession, sessionTokenOf } from "./delivery.t
  */
 export interface SessionToStart {
   id: string;
+  /** Kept for the user to recognise a session, not in full: a header may be 16 KiB. */
+  userAgent: string | undefined;
+  ipAddress: string | undefined;
+  /** Where the token goes once the sign-up has committed. */
   request: RequestScope;
 }
 
-/** User agents are kept for the user to recognise a session, not in full: a header may be 16 KiB. */
 const USER_AGENT_KEPT_CHARACTERS = 512;
 
 /** A session for the sign-up of this request; none for an in-process caller, which has nowhere to keep a token. */
-export function sessionFor(context: Context): SessionToStart | undefined {
-  return context.request && { id: randomUUID(), request: context.request };
+export function sessionFor({ request }: Context): SessionToStart | undefined {
+  return (
+    request && {
+      id: randomUUID(),
+      userAgent: request.header("user-agent")?.slice(0, USER_AGENT_KEPT_CHARACTERS),
+      ipAddress: request.clientAddress,
+      request,
+    }
+  );
 }
 
 /**
  * The sign-up's CTE that writes the session row, for the user of `claimed_email` only: a sign-up
  * that claims no address (taken, or on a path that leaves the address unowned) starts no session.
  */
-export function sessionRowStep({ id, request }: SessionToStart, { session }: Context["config"]): Prisma.Sql {
+export function sessionRowStep(
+  { id, userAgent, ipAddress }: Pick<SessionToStart, "id" | "userAgent" | "ipAddress">,
+  { session }: Context["config"],
+): Prisma.Sql {
   return Prisma.sql`new_session AS (
       INSERT INTO sessions (id, user_id, user_agent, ip_address, expires_at)
-      SELECT ${id}::uuid, user_id, ${request.header("user-agent")?.slice(0, USER_AGENT_KEPT_CHARACTERS) ?? null},
-             ${request.clientAddress ?? null}, now() + make_interval(secs => ${session.lifespanSeconds}::int)
+      SELECT ${id}::uuid, user_id, ${userAgent ?? null}, ${ipAddress ?? null},
+             now() + make_interval(secs => ${session.lifespanSeconds}::int)
       FROM claimed_email
     )`;
 }
 
 /** The session's token, with the reference's claims. */
 export function signSessionToken(
-  { keys, config }: Context,
+  { keys, config }: Pick<Context, "keys" | "config">,
   { sessionId, userId, address }: { sessionId: string; userId: string; address: string },
 ): Promise<string> {
   const { audience, issuer, lifespanSeconds } = config.session;
