@@ -157,6 +157,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (settings.DATABASE_DIRECT_URL && !settings.DATABASE_URL) {
     throw new ConfigError("Invalid configuration:\n  DATABASE_DIRECT_URL is set without DATABASE_URL, the database it reaches");
   }
+  if (settings.SESSION_COOKIE_SAME_SITE === "none" && !settings.SESSION_COOKIE_SECURE) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SESSION_COOKIE_SAME_SITE=none needs SESSION_COOKIE_SECURE=true: browsers drop a SameSite=None cookie that is not Secure",
+    );
+  }
   if (settings.RATE_LIMITER_ENABLED && settings.RATE_LIMITER_STORE === "redis" && !settings.REDIS_URL) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379");
   }

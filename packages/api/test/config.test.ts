@@ -112,6 +112,13 @@ describe("the session settings", () => {
     expect(() => loadConfig({ SESSION_LIFESPAN: "500ms" })).toThrow("must be at least 1s");
   });
 
+  it("refuse SameSite=None without Secure, which browsers would drop", () => {
+    expect(() => loadConfig({ SESSION_COOKIE_SAME_SITE: "none", SESSION_COOKIE_SECURE: "false" })).toThrow(
+      "SESSION_COOKIE_SAME_SITE=none needs SESSION_COOKIE_SECURE=true",
+    );
+    expect(loadConfig({ SESSION_COOKIE_SAME_SITE: "none" }).session.cookie.sameSite).toBe("none");
+  });
+
   it("read SESSION_AUDIENCE as a comma-separated list", () => {
     expect(loadConfig({ SESSION_AUDIENCE: "app.example.org, admin.example.org" }).session.audience).toEqual([
       "app.example.org",

@@ -6,7 +6,10 @@ import {
   createCaller,
   createUser,
   EmailTakenError,
+  fetchHandler,
   forRequest,
+  handleLogout,
+  handleMe,
   loadConfig,
   openSigningKeys,
   type Context,
@@ -72,6 +75,16 @@ describe("the session of a sign-up", () => {
     expect(await db.session.count()).toBe(before);
   });
 
+  it("makes a sign-up delete expired sessions, so the table keeps only about the live ones", async () => {
+    await createUser(requestWith(), { email: "soon-expired@example.com" });
+    await db.$executeRaw`UPDATE sessions SET expires_at = now() - interval '1 second'`;
+    const expired = await db.session.count();
+
+    await createUser(requestWith(), { email: "sweeper@example.com" });
+
+    expect(await db.session.count({ where: { expiresAt: { lte: new Date() } } })).toBe(Math.max(expired - 2, 0));
+  });
+
   it("is revoked by auth.logout: auth.me refuses its token afterwards with UNAUTHORIZED", async () => {
     const signedUp = requestWith();
     const created = await createUser(signedUp, { email: "logout@example.com" });
@@ -80,5 +93,23 @@ describe("the session of a sign-up", () => {
     await expect(caller().auth.me()).resolves.toEqual({ id: created.user_id, email: "logout@example.com" });
     await caller().auth.logout();
     await expect(caller().auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED", message: "Unauthorized" });
+  });
+});
+
+describe("the session routes as Fetch route handlers (Next.js alone)", () => {
+  it("answer /me, then /logout with a 204 that has no body and clears the cookie", async () => {
+    const signedUp = requestWith();
+    const created = await createUser(signedUp, { email: "fetch-door@example.com" });
+    const context = { db, keys, config: loadConfig({}) };
+    const headers = { cookie: `hanko=${tokenIn(signedUp)}` };
+
+    const me = await fetchHandler(handleMe, () => context)(new Request("http://enroll.test/me", { headers }));
+    expect([me.status, await me.json()]).toEqual([200, { id: created.user_id }]);
+
+    const logout = await fetchHandler(handleLogout, () => context)(new Request("http://enroll.test/logout", { method: "POST", headers }));
+    expect(logout.status).toBe(204);
+    expect(await logout.text()).toBe("");
+    expect(logout.headers.getSetCookie()).toEqual(["hanko=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict"]);
+    expect((await fetchHandler(handleMe, () => context)(new Request("http://enroll.test/me", { headers }))).status).toBe(401);
   });
 });

@@ -34,8 +34,10 @@ export function sessionFor({ request }: Context): SessionToStart | undefined {
 }
 
 /**
- * The sign-up's CTE that writes the session row, for the user of `claimed_email` only: a sign-up
+ * The sign-up's CTEs that write the session row, for the user of `claimed_email` only: a sign-up
  * that claims no address (taken, or on a path that leaves the address unowned) starts no session.
+ * Each also deletes up to two expired sessions (skipping any another sign-up is deleting), which
+ * keeps the table at about the sessions alive, with no sweeper to run.
  */
 export function sessionRowStep(
   { id, userAgent, ipAddress }: Pick<SessionToStart, "id" | "userAgent" | "ipAddress">,
@@ -46,6 +48,10 @@ export function sessionRowStep(
       SELECT ${id}::uuid, user_id, ${userAgent ?? null}, ${ipAddress ?? null},
              now() + make_interval(secs => ${session.lifespanSeconds}::int)
       FROM claimed_email
+    ), expired_sessions AS (
+      DELETE FROM sessions WHERE id IN (
+        SELECT id FROM sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT 2 FOR UPDATE SKIP LOCKED
+      )
     )`;
 }
 
