@@ -67,7 +67,9 @@ describe("migrateDatabase", () => {
       "_prisma_migrations",
       "emails",
       "idempotency_keys",
+      "jwks",
       "primary_emails",
+      "sessions",
       "users",
     ]);
     expect(await migrationRows()).toEqual(
