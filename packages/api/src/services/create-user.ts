@@ -62,14 +62,15 @@ function signUpSteps(
 export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
   const { config, db, request } = context;
   assertSignUpAllowed(config);
+  const idempotencyKey = request?.header("idempotency-key");
+  // Checked before the token is signed: nothing is started for a request that is refused.
+  const key = idempotencyKey === undefined ? undefined : parseIdempotencyKey(idempotencyKey);
   const userId = randomUUID();
   const session = sessionFor(context);
   const sessionRow = session && sessionRowStep(session, config);
+  // The token is signed while the statement runs; Promise.all leaves neither failure unobserved.
   const token = session && signSessionToken(context, { sessionId: session.id, userId, address: input.email });
-  const idempotencyKey = request?.header("idempotency-key");
-  if (request && idempotencyKey !== undefined) {
-    const key = parseIdempotencyKey(idempotencyKey);
-    // The token is signed while the statement runs; Promise.all leaves neither failure unobserved.
+  if (request && key !== undefined) {
     const [answer, signedToken] = await Promise.all([
       signUpOnce(db, {
         key,
