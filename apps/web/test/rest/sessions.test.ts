@@ -17,8 +17,11 @@ let db: Database;
 beforeAll(async () => {
   const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
   db = createDatabase(databaseUrl);
-  app = await startApp(databaseUrl);
-  headerApp = await startApp(databaseUrl, { SESSION_ENABLE_AUTH_TOKEN_HEADER: "true" });
+  // Started at once on the empty database, as instances behind a balancer are.
+  [app, headerApp] = await Promise.all([
+    startApp(databaseUrl),
+    startApp(databaseUrl, { SESSION_ENABLE_AUTH_TOKEN_HEADER: "true" }),
+  ]);
 });
 afterAll(async () => {
   await db?.$disconnect();
@@ -191,6 +194,14 @@ describe("POST /logout", () => {
     expect(await db.session.findUnique({ where: { id: sessionId } })).toBeNull();
     for (const url of [app.url, headerApp.url]) expect((await send(url, "/me", withBearer(token))).status).toBe(401);
     expect((await send(app.url, "/logout", { method: "POST", ...withCookie(token) })).status).toBe(401);
+  });
+});
+
+describe("instances started together on an empty database", () => {
+  it("made one signing key between them, and publish the same JWKS", async () => {
+    expect(await db.jwk.count()).toBe(1);
+    const [ours, theirs] = await Promise.all([send(app.url, "/.well-known/jwks.json"), send(headerApp.url, "/.well-known/jwks.json")]);
+    expect(theirs.body).toEqual(ours.body);
   });
 });
 
