@@ -1,8 +1,10 @@
 /**
- * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it: the sign-up doors are answered here,
- * straight from node:http, and every other request (pages, /docs, /openapi.json, static files) is
- * handed to Next.js. Next's route handlers for /users and /api/trpc stay for where Next.js serves
- * alone; here they are never reached, because a route handler costs several times the sign-up itself.
+ * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it: the sign-up doors, the session API
+ * (/me, /logout, /users/{id}, /.well-known/jwks.json) and the probes (/health/*) are answered here,
+ * straight from node:http,
+ * and every other request (pages, /docs, /openapi.json, static files) is handed to Next.js. Next's
+ * route handlers for the same paths stay for where Next.js serves alone; here they are never
+ * reached, because a route handler costs several times the sign-up itself.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -12,15 +14,13 @@ import {
   createTrpcNodeHandler,
   errorHeaders,
   fromNodeRequest,
-  handleAlive,
-  handleReady,
-  handleUsers,
   inRequest,
   jsonResponse,
   isPublicPath,
   openSignUpRateLimiter,
   publicCors,
   requestIdOf,
+  restRouteFor,
   securityHeaders,
   sendNodeResponse,
   toErrorBody,
@@ -52,12 +52,9 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     setSecurityHeaders(request, response);
     const path = request.url?.split("?", 1)[0] ?? "/";
     if (isPublicPath(path) && applyCors(request, response)) return;
-    if (path === "/users") {
-      return sendNodeResponse(response, await handleUsers(fromNodeRequest(request, requestId, trustedProxies), served));
-    }
+    const restRoute = restRouteFor(path);
+    if (restRoute) return sendNodeResponse(response, await restRoute(fromNodeRequest(request, requestId, trustedProxies), served));
     if (path.startsWith("/api/trpc/")) return handleTrpc(request, response, requestId);
-    if (path === "/health/alive") return sendNodeResponse(response, await handleAlive(fromNodeRequest(request, requestId)));
-    if (path === "/health/ready") return sendNodeResponse(response, await handleReady(fromNodeRequest(request, requestId), served));
     return handlePage(request, response);
   }
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { log } from "@enroll/api/log";
+import { openSigningKeys } from "@enroll/api/sessions/keys";
 import { createDatabase } from "@enroll/db";
 import {
   DataFolderInUseError,
@@ -96,7 +97,11 @@ process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });
-const server = await startServer({ context: { config, db }, dev: mode === "dev" }).catch(async (error: Error) => {
+// Every instance on this database signs and verifies with the same keys, made by the first start.
+const keys = await openSigningKeys(db, config.secrets.keys).catch((error: Error) =>
+  fail(`Could not open the session keys in the database: ${error.message}`),
+);
+const server = await startServer({ context: { config, db, keys }, dev: mode === "dev" }).catch(async (error: Error) => {
   await db.$disconnect();
   await database.stop();
   return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);

@@ -42,7 +42,9 @@ beforeAll(async () => {
 afterAll(() => Promise.all(stops.map((stop) => stop())));
 
 // A page per test, in one context: its HTTP cache keeps the app's scripts warm from test to test.
+// Each test starts signed out: a sign-up leaves the context with a session cookie.
 beforeEach(async () => {
+  await context.clearCookies();
   page = await context.newPage();
 });
 
@@ -115,12 +117,12 @@ describe("the sign-up page", () => {
     }
   });
 
-  it("offers to sign up another address, and comes back with the field focused and empty", async () => {
+  it("offers to sign out and sign up another address, and comes back with the field focused and empty", async () => {
     await page.goto(app.url);
     await signUp("first.of.two@example.com");
     await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
 
-    await page.getByRole("button", { name: "Sign up another address" }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
 
     await emailField().waitFor();
     expect(await isFocused(emailField())).toBe(true);
@@ -149,7 +151,7 @@ describe("the sign-up page", () => {
     await page.goto(app.url);
     const sent: string[] = [];
     page.on("request", (request) => {
-      if (new URL(request.url()).pathname.startsWith("/api/trpc/")) sent.push(request.postData() ?? "");
+      if (new URL(request.url()).pathname === "/api/trpc/users.create") sent.push(request.postData() ?? "");
     });
 
     await signUp("user@localhost");
@@ -225,6 +227,34 @@ describe("the sign-up page", () => {
     releaseResponse();
     await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
     expect(await status.textContent()).toBe("Your account is ready.");
+  });
+});
+
+describe("the session a sign-up starts", () => {
+  it("keeps the browser signed in across a reload, and signing out brings the form back for good", async () => {
+    await page.goto(app.url);
+    await signUp("Barbara.Liskov@example.com");
+    await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
+    const signedIn = card().locator(".signed-in");
+    await expect.poll(() => signedIn.textContent()).toBe("Signed in as barbara.liskov@example.com");
+
+    await page.reload();
+
+    await page.getByRole("heading", { name: "You are signed in" }).waitFor();
+    expect(await signedIn.textContent()).toBe("Signed in as barbara.liskov@example.com");
+    expect(await page.locator("form").count()).toBe(0);
+    const stored = await db.email.findUniqueOrThrow({ where: { address: "barbara.liskov@example.com" } });
+    expect(await db.session.count({ where: { userId: stored.userId! } })).toBe(1);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+
+    await emailField().waitFor();
+    expect(await db.session.count({ where: { userId: stored.userId! } })).toBe(0);
+    await page.reload();
+    await emailField().waitFor();
+    // The page asked the server (auth.me) and was refused: the form stays, with no greeting.
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Create your account");
+    expect(await signedIn.count()).toBe(0);
   });
 });
 

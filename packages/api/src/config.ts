@@ -7,11 +7,11 @@ const port = z.coerce.number().int().min(1).max(65_535);
 
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
+/** A comma-separated list, as Hanko's list settings are given in the environment; blanks dropped. */
+const commaSeparated = z.string().transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean));
+
 /** A comma-separated list of addresses and CIDR ranges, as proxy-addr reads them. */
-const addressList = z
-  .string()
-  .transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean))
-  .refine(
+const addressList = commaSeparated.refine(
     (entries) => {
       try {
         proxyaddr.compile(entries);
@@ -27,10 +27,7 @@ const addressList = z
 export const ANY_ORIGIN = "*";
 
 /** A comma-separated list of origins (scheme, host and port, as browsers send `Origin`), or `*`. */
-const originList = z
-  .string()
-  .transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean))
-  .refine((entries) => entries.every((entry) => entry === ANY_ORIGIN || isOrigin(entry)), {
+const originList = commaSeparated.refine((entries) => entries.every((entry) => entry === ANY_ORIGIN || isOrigin(entry)), {
     error: "must be a comma-separated list of origins such as https://app.example.com (scheme, host and port, no path), or *",
   });
 
@@ -42,6 +39,22 @@ function isOrigin(entry: string): boolean {
     return false;
   }
 }
+
+const GO_DURATION_UNITS_IN_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+
+/** A duration in Go's syntax, as Hanko's configuration takes it (`12h`, `30m`, `1h30m`, `90s`), in whole seconds. */
+const goDuration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(h|ms|m|s))+$/, { error: "must be a duration such as 12h, 30m or 1h30m" })
+  .transform((text) =>
+    Math.floor(
+      [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)].reduce(
+        (seconds, [, amount, unit]) => seconds + Number(amount) * GO_DURATION_UNITS_IN_SECONDS[unit!]!,
+        0,
+      ),
+    ),
+  )
+  .refine((seconds) => seconds >= 1, { error: "must be at least 1s" });
 
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
@@ -66,6 +79,22 @@ const environment = z.object({
   SERVER_TRUSTED_PROXIES: addressList.default([]),
   SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
   SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
+  // Each secret encrypts its own signing key in the database, so a short one would be guessable.
+  SECRETS_KEYS: commaSeparated.pipe(
+    z.array(z.string().min(16, { error: "each secret must be at least 16 characters long" })),
+  ).optional(),
+  SESSION_LIFESPAN: goDuration.default(12 * 3600),
+  SESSION_AUDIENCE: commaSeparated.pipe(z.array(z.string()).min(1)).default(["localhost"]),
+  SESSION_ISSUER: z.string().optional(),
+  SESSION_ENABLE_AUTH_TOKEN_HEADER: flag.default(false),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w!#$%&'*+.^`|~-]+$/, { error: "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~" })
+    .default("hanko"),
+  SESSION_COOKIE_DOMAIN: z.string().optional(),
+  SESSION_COOKIE_SECURE: flag.default(true),
+  SESSION_COOKIE_HTTP_ONLY: flag.default(true),
+  SESSION_COOKIE_SAME_SITE: z.enum(["strict", "lax", "none"]).default("strict"),
 });
 
 /** The names of every setting, as the environment and .env.example spell them. */
@@ -115,6 +144,26 @@ export interface Config {
     /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
     publicCorsAllowOrigins: string[];
   };
+  /**
+   * One signing key per secret, stored encrypted with it; the first signs, all verify. Empty: one
+   * key kept unencrypted (the zero-configuration start, with a warning).
+   */
+  secrets: { keys: string[] };
+  /** The session a sign-up starts: its token's lifetime and claims, and how it reaches the client. */
+  session: {
+    lifespanSeconds: number;
+    audience: string[];
+    issuer: string | undefined;
+    /** true: the token goes in an `X-Auth-Token` header instead of the cookie. */
+    enableAuthTokenHeader: boolean;
+    cookie: {
+      name: string;
+      domain: string | undefined;
+      secure: boolean;
+      httpOnly: boolean;
+      sameSite: "strict" | "lax" | "none";
+    };
+  };
 }
 
 export class ConfigError extends Error {
@@ -129,13 +178,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      return `${key}=${JSON.stringify(env[key])} is not valid: ${issue.message}`;
+      // Secrets never reach a log, not even a wrong one.
+      const shown = key === "SECRETS_KEYS" ? key : `${key}=${JSON.stringify(env[key])}`;
+      return `${shown} is not valid: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const settings = parsed.data;
   if (settings.DATABASE_DIRECT_URL && !settings.DATABASE_URL) {
     throw new ConfigError("Invalid configuration:\n  DATABASE_DIRECT_URL is set without DATABASE_URL, the database it reaches");
+  }
+  if (settings.SESSION_COOKIE_SAME_SITE === "none" && !settings.SESSION_COOKIE_SECURE) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SESSION_COOKIE_SAME_SITE=none needs SESSION_COOKIE_SECURE=true: browsers drop a SameSite=None cookie that is not Secure",
+    );
   }
   if (settings.RATE_LIMITER_ENABLED && settings.RATE_LIMITER_STORE === "redis" && !settings.REDIS_URL) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379");
@@ -167,6 +223,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     server: {
       trustedProxies: settings.SERVER_TRUSTED_PROXIES,
       publicCorsAllowOrigins: settings.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
+    },
+    secrets: { keys: settings.SECRETS_KEYS ?? [] },
+    session: {
+      lifespanSeconds: settings.SESSION_LIFESPAN,
+      audience: settings.SESSION_AUDIENCE,
+      issuer: settings.SESSION_ISSUER,
+      enableAuthTokenHeader: settings.SESSION_ENABLE_AUTH_TOKEN_HEADER,
+      cookie: {
+        name: settings.SESSION_COOKIE_NAME,
+        domain: settings.SESSION_COOKIE_DOMAIN,
+        secure: settings.SESSION_COOKIE_SECURE,
+        httpOnly: settings.SESSION_COOKIE_HTTP_ONLY,
+        sameSite: settings.SESSION_COOKIE_SAME_SITE,
+      },
     },
   };
 }

@@ -2,11 +2,14 @@ import type { Database } from "@enroll/db";
 import type { Config } from "./config.ts";
 import type { HttpRequest, ResponseHeaders } from "./http/exchange.ts";
 import type { SignUpRateLimiter } from "./limits/rate-limit.ts";
+import type { SigningKeys } from "./sessions/keys.ts";
 
 /** What every service needs: the configuration and the database. Knows nothing about HTTP. */
 export interface Context {
   config: Config;
   db: Database;
+  /** The session keys (sessions/keys.ts), opened once at start: they sign and verify every token. */
+  keys: SigningKeys;
   /** The sign-up limit per client, shared by both doors; none when rate limiting is off. */
   rateLimiter?: SignUpRateLimiter;
   /** What the doors learned of the request being answered; absent for in-process callers. */

@@ -14,9 +14,19 @@ export class EnrollError extends Error {
   }
 }
 
-export class SignUpDisabledError extends EnrollError {
+/** A request for what it may not have: another user's data, or a sign-up while sign-up is closed. */
+export class ForbiddenError extends EnrollError {
   constructor() {
     super(403, "Forbidden");
+  }
+}
+
+export class SignUpDisabledError extends ForbiddenError {}
+
+/** No valid session: the token is missing, malformed, forged, expired, for another audience or revoked. */
+export class UnauthorizedError extends EnrollError {
+  constructor() {
+    super(401, "Unauthorized");
   }
 }
 

@@ -4,6 +4,7 @@ import { INTERNAL_SERVER_ERROR, toErrorBody } from "./errors.ts";
 
 const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
   403: "FORBIDDEN",
   405: "METHOD_NOT_SUPPORTED",
   409: "CONFLICT",

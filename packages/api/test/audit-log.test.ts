@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, forRequest, loadConfig, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
+import { requestContext } from "./support/request.ts";
 
 let db: Database;
+let keys: SigningKeys;
 
 /** One sign-up request from 192.0.2.10 with the request id and settings given. */
 function signUpRequest(
@@ -11,17 +13,14 @@ function signUpRequest(
   settings: Record<string, string> = {},
   headers: Record<string, string> = {},
 ): Context {
-  const requestHeaders: Record<string, string> = { "user-agent": "AuditTest/1.0", ...headers };
-  return forRequest(
-    { db, config: loadConfig(settings) },
-    { method: "POST", header: (name) => requestHeaders[name], body: null, requestId, clientAddress: "192.0.2.10" },
-  );
+  return requestContext({ db, keys }, { headers: { "user-agent": "AuditTest/1.0", ...headers }, settings, requestId, clientAddress: "192.0.2.10" });
 }
 
 const entriesOf = (requestId: string) => db.auditLog.findMany({ where: { metaHttpRequestId: requestId } });
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 

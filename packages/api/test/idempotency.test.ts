@@ -2,40 +2,46 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, forRequest, loadConfig, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
+import { requestContext } from "./support/request.ts";
 
 let databaseUrl: string;
 let db: Database;
+let keys: SigningKeys;
 
 /** The context of one request that sends `key` as its Idempotency-Key. */
 const withKey = (key: string): Context =>
-  forRequest(
-    { db, config: loadConfig({}) },
-    { method: "POST", header: (name) => (name === "idempotency-key" ? key : undefined), body: null, requestId: key, clientAddress: undefined },
-  );
+  requestContext({ db, keys }, { headers: { "idempotency-key": key }, requestId: key, clientAddress: undefined });
 
 const counts = async () => ({
   users: await db.user.count(),
   emails: await db.email.count(),
   primaryEmails: await db.primaryEmail.count(),
+  sessions: await db.session.count(),
 });
 
 beforeAll(async () => {
   databaseUrl = await createMigratedDatabase(inject("postgresUrl"));
   db = createDatabase(databaseUrl);
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 
 describe("createUser under an Idempotency-Key", () => {
-  it("replays the first answer to the same key and body, marked as replayed, and signs up once", async () => {
+  it("replays the first answer to the same key and body, marked as replayed, and signs up and in once", async () => {
     const first = withKey("key-replay");
     const created = await createUser(first, { email: "replay@example.com" });
     const before = await counts();
 
     const again = withKey("key-replay");
     expect(await createUser(again, { email: "replay@example.com" })).toEqual(created);
-    expect(again.request!.responseHeaders).toEqual({ "Idempotent-Replayed": "true" });
-    expect(first.request!.responseHeaders).toEqual({});
+    // The address's cookie again, but no second session: the first one's token cannot be given twice.
+    expect(again.request!.responseHeaders).toEqual({
+      "Idempotent-Replayed": "true",
+      "Set-Cookie": [expect.stringMatching(`^hanko_email_id=${created.email_id};`)],
+    });
+    expect(first.request!.responseHeaders).toMatchObject({ "X-Session-Lifetime": "43200", "Set-Cookie": expect.any(Array) });
+    expect(first.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await counts()).toEqual(before);
   });
 
@@ -80,7 +86,7 @@ describe("createUser under an Idempotency-Key", () => {
 
     const again = withKey("key-running");
     expect(await createUser(again, { email: "held@example.com" })).toEqual(created);
-    expect(again.request!.responseHeaders).toEqual({ "Idempotent-Replayed": "true" });
+    expect(again.request!.responseHeaders).toMatchObject({ "Idempotent-Replayed": "true" });
   });
 
   it("lets an expired key start afresh", async () => {
@@ -93,7 +99,7 @@ describe("createUser under an Idempotency-Key", () => {
 
     const fresh = withKey("key-expired");
     const created = await createUser(fresh, { email: "after-expiry@example.com" });
-    expect(fresh.request!.responseHeaders).toEqual({});
+    expect(fresh.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await db.email.findUnique({ where: { address: "after-expiry@example.com" } })).toMatchObject({
       id: created.email_id,
       userId: created.user_id,

@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, forRequest, loadConfig, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, loadConfig, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
+import { requestContext } from "./support/request.ts";
 
 let db: Database;
+let keys: SigningKeys;
 
 /** One request's context with EMAIL_REQUIRE_VERIFICATION as given, and `idempotencyKey` when there is one. */
 const signUpRequest = (requireVerification: boolean, idempotencyKey?: string): Context =>
-  forRequest(
-    { db, config: loadConfig({ EMAIL_REQUIRE_VERIFICATION: String(requireVerification) }) },
-    {
-      method: "POST",
-      header: (name) => (name === "idempotency-key" ? idempotencyKey : undefined),
-      body: null,
-      requestId: "request-1",
-      clientAddress: "127.0.0.1",
-    },
+  requestContext(
+    { db, keys },
+    { headers: { "idempotency-key": idempotencyKey }, settings: { EMAIL_REQUIRE_VERIFICATION: String(requireVerification) } },
   );
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 
@@ -37,7 +34,7 @@ describe("createUser with EMAIL_REQUIRE_VERIFICATION=true", () => {
     });
     expect(await db.primaryEmail.count({ where: { userId: created.user_id } })).toBe(0);
     expect(context.request!.responseHeaders).toEqual({
-      "Set-Cookie": [`hanko_email_id=${created.email_id}; HttpOnly; Secure; SameSite=None`],
+      "Set-Cookie": [`hanko_email_id=${created.email_id}; Path=/; HttpOnly; Secure; SameSite=None`],
     });
   });
 
@@ -87,7 +84,7 @@ describe("createUser with EMAIL_REQUIRE_VERIFICATION=true", () => {
     expect(await createUser(retry, { email: "keyed@example.com" })).toEqual(created);
     expect(retry.request!.responseHeaders).toEqual({
       "Idempotent-Replayed": "true",
-      "Set-Cookie": [`hanko_email_id=${created.email_id}; HttpOnly; Secure; SameSite=None`],
+      "Set-Cookie": [`hanko_email_id=${created.email_id}; Path=/; HttpOnly; Secure; SameSite=None`],
     });
     expect(await db.user.count()).toBe(users);
   });

@@ -1,17 +1,24 @@
 /**
- * The ceiling the app is measured against: a bare `node:http` server that does exactly the database
- * work of a sign-up (the service's own statement with its audit entry, one round trip, on a `pg` pool
- * of the app's size) and nothing else: no framework, no input validation, no request id header. It reads the same settings as
- * the app (DATABASE_URL, DATABASE_POOL_SIZE, PORT) and prints one line once it listens.
+ * The ceiling the app is measured against: a bare `node:http` server that does exactly the work of
+ * a sign-up that the app cannot do without (the service's own statement with its session row and
+ * audit entry, one round trip, on a `pg` pool of the app's size, and the session token signed with
+ * the app's own RS256 key while the statement runs) and nothing else: no framework, no input
+ * validation, no request id header, no cookie options. It reads the same settings as the app
+ * (DATABASE_URL, DATABASE_POOL_SIZE, PORT, SECRETS_KEYS, SESSION_*) and prints one line once it listens.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { json } from "node:stream/consumers";
 import pg from "pg";
-import { createUserStatement, loadConfig } from "@enroll/api";
+import { createUserStatement, loadConfig, openSigningKeys, signSessionToken } from "@enroll/api";
+import { createDatabase } from "@enroll/db";
 
 const config = loadConfig();
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+// The app's keys, read once through the app's own key store; the pool serves the sign-ups.
+const keyStore = createDatabase(config.databaseUrl!, { poolSize: 1 });
+const keys = await openSigningKeys(keyStore, config.secrets.keys);
+await keyStore.$disconnect();
 
 const server = createServer(async (request, response) => {
   if (request.method !== "POST" || request.url !== "/users") {
@@ -20,20 +27,25 @@ const server = createServer(async (request, response) => {
   try {
     const { email } = (await json(request)) as { email: string };
     const userId = randomUUID();
+    const address = email.toLowerCase();
+    const session = { id: randomUUID(), userAgent: request.headers["user-agent"], ipAddress: request.socket.remoteAddress };
     const meta = { requestId: randomUUID(), sourceIp: request.socket.remoteAddress ?? "", userAgent: request.headers["user-agent"] ?? "" };
-    const statement = createUserStatement(userId, email.toLowerCase(), meta);
-    const { rows } = await pool.query<{ email_id: string }>(statement.text, statement.values);
+    const statement = createUserStatement(userId, address, session, meta, config);
+    const [{ rows }, token] = await Promise.all([
+      pool.query<{ email_id: string }>(statement.text, statement.values),
+      signSessionToken({ keys, config }, { sessionId: session.id, userId, address }),
+    ]);
     const created = rows[0];
     if (!created) return send(response, 409, { code: 409, message: "Conflict" });
-    send(response, 200, { id: userId, user_id: userId, email_id: created.email_id });
+    send(response, 200, { id: userId, user_id: userId, email_id: created.email_id }, { "Set-Cookie": `hanko=${token}` });
   } catch (error) {
     console.error(error);
     send(response, 500, { code: 500, message: "Internal Server Error" });
   }
 });
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
 server.listen(config.port, "127.0.0.1", () => console.log(`listening on ${config.port}`));

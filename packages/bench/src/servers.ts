@@ -45,8 +45,13 @@ export async function startBaselineServer(databaseUrl: string, poolSize: number)
     env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(poolSize), PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise((resolve, reject) => {
-    child.stdout.once("data", resolve);
+  // It may log before it listens (the key store's warning without SECRETS_KEYS): wait for its line.
+  await new Promise<void>((resolve, reject) => {
+    let printed = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      printed += chunk;
+      if (printed.includes(`listening on ${port}`)) resolve();
+    });
     child.once("exit", (code) => reject(new Error(`The baseline server exited with ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };

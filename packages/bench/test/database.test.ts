@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { createUserStatement } from "@enroll/api";
+import { createUserStatement, loadConfig } from "@enroll/api";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "../src/database.ts";
 import { SignUpLedger } from "../src/load.ts";
 
 let database: BenchDatabase;
+const config = loadConfig({});
 
 beforeEach(async () => {
   database = await openFreshDatabase(inject("postgresUrl"));
@@ -12,7 +13,9 @@ beforeEach(async () => {
 afterEach(() => database.close());
 
 async function signUp(email: string): Promise<void> {
-  const statement = createUserStatement(randomUUID(), email, { requestId: randomUUID(), sourceIp: "127.0.0.1", userAgent: "bench" });
+  const session = { id: randomUUID(), userAgent: "bench", ipAddress: "127.0.0.1" };
+  const meta = { requestId: randomUUID(), sourceIp: "127.0.0.1", userAgent: "bench" };
+  const statement = createUserStatement(randomUUID(), email, session, meta, config);
   await database.client.query(statement.text, statement.values);
 }
 

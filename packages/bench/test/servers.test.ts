@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openSigningKeys } from "@enroll/api";
+import { createDatabase } from "@enroll/db";
 import { openFreshDatabase, type BenchDatabase } from "../src/database.ts";
 import {
   cpuMilliseconds,
@@ -40,6 +42,19 @@ describe("the baseline server", () => {
       [created.email_id, created.user_id],
     );
     expect(rows).toEqual([{ address: "new@bench.example" }]);
+  });
+
+  it("starts the session as the app does: its row, and a token signed with the app's own key", async () => {
+    const response = await signUp("session@bench.example");
+
+    const created = (await response.json()) as { user_id: string };
+    const token = /^hanko=(.+)$/.exec(response.headers.get("set-cookie") ?? "")?.[1];
+    const appDatabase = createDatabase(database.url, { poolSize: 1 });
+    const claims = await (await openSigningKeys(appDatabase, [])).verify(token!, { audience: "localhost" });
+    await appDatabase.$disconnect();
+    expect(claims.sub).toBe(created.user_id);
+    const { rows } = await database.client.query("SELECT user_id FROM sessions WHERE id = $1", [claims.session_id]);
+    expect(rows).toEqual([{ user_id: created.user_id }]);
   });
 
   it("answers 409 for an address that is taken", async () => {

@@ -68,7 +68,9 @@ describe("migrateDatabase", () => {
       "audit_logs",
       "emails",
       "idempotency_keys",
+      "jwks",
       "primary_emails",
+      "sessions",
       "users",
     ]);
     expect(await migrationRows()).toEqual(

@@ -1,3 +1,4 @@
 export * from "./create-user.ts";
 export * from "./error-body.ts";
 export * from "./health.ts";
+export * from "./sessions.ts";

@@ -27,6 +27,8 @@ export interface paths {
          *     With an `Idempotency-Key`, a retry is safe: the same key and body within 24 hours get the first answer again (status and body, with `Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body gets `422`, and while the key's first request is still running, `409`.
          *
          *     With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, no session, and each repeat of the address answers `200` with a new user and the same `email_id`.
+         *
+         *     Otherwise a sign-up signs the new user in: the answer carries a session token (an RS256 JWT that `/.well-known/jwks.json` verifies) in the `hanko` cookie or the `X-Auth-Token` header, and `X-Session-Lifetime`. A replayed answer starts no second session.
          */
         post: operations["createUser"];
         delete?: never;
@@ -67,6 +69,86 @@ export interface paths {
          * @description The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session and is not rate-limited. Any other method answers `405`.
          */
         get: operations["healthReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user by ID
+         * @description The signed-in user; any other id, whether or not a user has it, is `403`.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the current user ID
+         * @description The id of the user whose session the request carries.
+         */
+        get: operations["IsUserAuthorized"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out the current user
+         * @description Ends the request's session, on every instance: its token is refused from now on. The session cookie is cleared.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get JSON Web Key Set
+         * @description The public keys that verify session tokens (RS256), one per secret of `SECRETS_KEYS`; never a private part.
+         */
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -279,6 +361,44 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description No valid session: the token is missing, malformed, not signed by our keys, expired, for another audience, or its session has ended */
+        Unauthorized: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 401,
+                 *       "message": "Unauthorized"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The id is not the signed-in user's */
+        NotYourUser: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 403,
+                 *       "message": "Forbidden"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -293,10 +413,15 @@ export interface components {
         "X-RateLimit-Reset": string;
         /** @description Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body */
         "Idempotent-Replayed": "true";
-        /** @description With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, as Hanko sets it for its elements to know where to send the first passcode */
+        /** @description The session cookie, emptied (`Max-Age=0`) */
         "Set-Cookie": string;
+        /** @description The session token (an RS256 JWT), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true` */
+        "X-Auth-Token": string;
+        /** @description Seconds until the new session expires */
+        "X-Session-Lifetime": string;
         /** @description Seconds to wait before trying again */
         "Retry-After": string;
+        "Cache-Control": "max-age=600";
     };
     pathItems: never;
 }
@@ -334,6 +459,8 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "Set-Cookie": components["headers"]["Set-Cookie"];
+                    "X-Auth-Token": components["headers"]["X-Auth-Token"];
+                    "X-Session-Lifetime": components["headers"]["X-Session-Lifetime"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -428,6 +555,142 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ID of the user */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The ID of the user
+                         */
+                        id: string;
+                        email: string | null;
+                        /**
+                         * Format: date-time
+                         * @description When the user signed up
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description When the user was last changed
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["NotYourUser"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    IsUserAuthorized: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in user's id */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The ID of the signed-in user
+                         */
+                        id: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session has ended */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            /** @constant */
+                            kty: "RSA";
+                            /** @constant */
+                            alg: "RS256";
+                            /** @constant */
+                            use: "sig";
+                            /** @description The key's id, as a token's header names it (its RFC 7638 thumbprint) */
+                            kid: string;
+                            /** @description The modulus, base64url */
+                            n: string;
+                            /** @description The exponent, base64url */
+                            e: string;
+                        }[];
+                    };
+                };
+            };
+            500: components["responses"]["InternalServerError"];
         };
     };
 }

@@ -1,10 +1,10 @@
 "use client";
 
 import { useRef, useState, type FormEvent } from "react";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { TRPCClientErrorLike } from "@trpc/client";
 import type { AppRouter } from "@enroll/api";
-import { createUserInput, EMAIL_INVALID, type CreateUserResponse } from "@enroll/validators";
+import { createUserInput, EMAIL_INVALID, type CreateUserResponse, type SignedInUser } from "@enroll/validators";
 import { useTRPC } from "@/trpc/react";
 
 interface Problem {
@@ -54,7 +54,22 @@ function Closed() {
 
 function SignUpForm() {
   const trpc = useTRPC();
-  const signUp = useMutation(trpc.users.create.mutationOptions());
+  const queryClient = useQueryClient();
+  // Whose session this browser holds, if any: a sign-up leaves it signed in (the session cookie is
+  // HttpOnly, so only the server can say). Until it answers, and when it refuses, the form shows.
+  const me = useQuery({ ...trpc.auth.me.queryOptions(), retry: false });
+  const signUp = useMutation(
+    trpc.users.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() }) }),
+  );
+  const signOut = useMutation(
+    trpc.auth.logout.mutationOptions({
+      onSettled: async () => {
+        await queryClient.resetQueries({ queryKey: trpc.auth.me.queryKey() });
+        setSigningUpAnother(true);
+        signUp.reset();
+      },
+    }),
+  );
   const [invalidInput, setInvalidInput] = useState<string>();
   // After "Sign up another address" the form comes back focused, ready for the next address.
   const [signingUpAnother, setSigningUpAnother] = useState(false);
@@ -90,11 +105,11 @@ function SignUpForm() {
         <Welcome
           account={signUp.data}
           email={signUp.variables.email}
-          onAnother={() => {
-            setSigningUpAnother(true);
-            signUp.reset();
-          }}
+          signedIn={me.data}
+          onSignOut={() => signOut.mutate()}
         />
+      ) : me.data ? (
+        <SignedIn user={me.data} onSignOut={() => signOut.mutate()} />
       ) : (
         <>
           <h1>Create your account</h1>
@@ -133,14 +148,43 @@ function SignUpForm() {
   );
 }
 
+/** Who this browser is signed in as, and the way out, which leads back to the form. */
+function SignedInAs({ user, onSignOut }: { user: SignedInUser | undefined; onSignOut: () => void }) {
+  return (
+    <>
+      {user && (
+        <p className="signed-in">
+          Signed in as <strong>{user.email}</strong>
+        </p>
+      )}
+      <button type="button" className="secondary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </>
+  );
+}
+
+/** A later visit while the session a sign-up started still lives. */
+function SignedIn({ user, onSignOut }: { user: SignedInUser; onSignOut: () => void }) {
+  return (
+    <>
+      <h1>You are signed in</h1>
+      <p className="lead">Your account is ready. Sign out to sign up another address.</p>
+      <SignedInAs user={user} onSignOut={onSignOut} />
+    </>
+  );
+}
+
 function Welcome({
   account,
   email,
-  onAnother,
+  signedIn,
+  onSignOut,
 }: {
   account: CreateUserResponse;
   email: string;
-  onAnother: () => void;
+  signedIn: SignedInUser | undefined;
+  onSignOut: () => void;
 }) {
   return (
     <>
@@ -149,11 +193,10 @@ function Welcome({
         Welcome aboard
       </h1>
       <p className="lead">
-        The account for <strong>{email}</strong> is ready. You can close this page, or sign up another address.
+        The account for <strong>{email}</strong> is ready. You can close this page, or sign out to sign up another
+        address.
       </p>
-      <button type="button" className="secondary" onClick={onAnother}>
-        Sign up another address
-      </button>
+      <SignedInAs user={signedIn} onSignOut={onSignOut} />
       {/* For whoever wires Enroll into another system; a person signing up needs none of it. */}
       <details className="details">
         <summary>Details</summary>

@@ -137,3 +137,29 @@ describe("GET /openapi.json", () => {
     expect(success.headers).toMatchObject({ "X-Request-Id": { required: true, schema: { type: "string" } } });
   });
 });
+
+describe("the session API in /openapi.json", () => {
+  it("has the reference contract's security schemes: the hanko cookie and a bearer JWT", () => {
+    expect(served.components?.securitySchemes).toEqual({
+      CookieAuth: expect.objectContaining({ type: "apiKey", in: "cookie", name: "hanko" }),
+      BearerTokenAuth: expect.objectContaining({ type: "http", scheme: "bearer", bearerFormat: "JWT" }),
+    });
+  });
+
+  it("documents /me, /users/{id} and /logout behind either scheme, and /.well-known/jwks.json open to all", () => {
+    const paths = served.paths as Record<string, Record<string, OpenAPIV3_1.OperationObject>>;
+    const either = [{ CookieAuth: [] }, { BearerTokenAuth: [] }];
+
+    expect(paths["/me"]!.get!.security).toEqual(either);
+    expect(paths["/users/{id}"]!.get!.security).toEqual(either);
+    expect(paths["/logout"]!.post!.security).toEqual(either);
+    expect(paths["/.well-known/jwks.json"]!.get!.security).toBeUndefined();
+    expect(Object.keys(paths["/users/{id}"]!.get!.responses!)).toEqual(expect.arrayContaining(["200", "401", "403"]));
+  });
+
+  it("documents the session headers of a sign-up's 200", () => {
+    const success = (createUserIn(served).responses as Record<string, OpenAPIV3_1.ResponseObject>)["200"]!;
+
+    expect(Object.keys(success.headers ?? {})).toEqual(expect.arrayContaining(["Set-Cookie", "X-Auth-Token", "X-Session-Lifetime"]));
+  });
+});

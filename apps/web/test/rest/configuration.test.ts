@@ -23,6 +23,7 @@ describe("configuration checked at start", () => {
     [{ EMAIL_REQUIRE_VERIFICATION: "yes" }, 'EMAIL_REQUIRE_VERIFICATION="yes" is not valid'],
     [{ AUDIT_LOG_STORAGE_ENABLED: "off" }, 'AUDIT_LOG_STORAGE_ENABLED="off" is not valid'],
     [{ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "*" }, "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site"],
+    [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

@@ -42,7 +42,7 @@ describe.each(doors)("%s with EMAIL_REQUIRE_VERIFICATION=true", (door, slug, sig
     expect(new Set(ids.map(({ user_id }) => user_id)).size).toBe(3);
     expect(new Set(ids.map(({ email_id }) => email_id)).size).toBe(1);
     for (const answer of answers) {
-      expect(answer.headers.getSetCookie()).toEqual([`hanko_email_id=${ids[0]!.email_id}; HttpOnly; Secure; SameSite=None`]);
+      expect(answer.headers.getSetCookie()).toEqual([`hanko_email_id=${ids[0]!.email_id}; Path=/; HttpOnly; Secure; SameSite=None`]);
     }
     const { db } = verifying;
     expect(await db.email.findUniqueOrThrow({ where: { id: ids[0]!.email_id } })).toMatchObject({ userId: null, verified: false });

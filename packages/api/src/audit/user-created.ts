@@ -32,7 +32,7 @@ export function requestMetaOf({ request }: Context): RequestMeta {
  * `actorEmail` (its primary address; null when it has none).
  */
 export function userCreatedEntry({ requestId, sourceIp, userAgent }: RequestMeta, actorEmail: string | null): Prisma.Sql {
-  return Prisma.sql`, user_created_entry AS (
+  return Prisma.sql`user_created_entry AS (
       INSERT INTO audit_logs (type, meta_http_request_id, meta_source_ip, meta_user_agent, actor_user_id, actor_email)
       SELECT ${USER_CREATED}, ${requestId}, ${sourceIp}, ${userAgent}, user_id, ${actorEmail}::text FROM signed_up
     )`;

@@ -33,12 +33,13 @@ function toFetchHeaders(headers: ResponseHeaders): Headers {
  */
 export function fetchHandler(
   handle: (request: HttpRequest, context: Context) => Promise<HttpResponse>,
-  getContext: () => Context,
+  getContext: () => Context | Promise<Context>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     const requestId = requestIdOf(request.headers.get("x-request-id"));
-    const { status, headers, body } = await handle(fromFetchRequest(request, requestId), getContext());
-    return new Response(body, { status, headers: toFetchHeaders({ ...headers, "X-Request-Id": requestId }) });
+    const { status, headers, body } = await handle(fromFetchRequest(request, requestId), await getContext());
+    // A 204 has no body, and Fetch's Response refuses to give it even an empty one.
+    return new Response(status === 204 ? null : body, { status, headers: toFetchHeaders({ ...headers, "X-Request-Id": requestId }) });
   };
 }
 
@@ -53,11 +54,11 @@ export function trpcFetchHandler({
 }: {
   router: AnyTRPCRouter;
   endpoint: string;
-  getContext: () => Context;
+  getContext: () => Context | Promise<Context>;
 }): (request: Request) => Promise<Response> {
   return async (request) => {
     const admitted = fromFetchRequest(request, requestIdOf(request.headers.get("x-request-id")));
-    const context = forRequest(getContext(), admitted);
+    const context = forRequest(await getContext(), admitted);
     const path = new URL(request.url).pathname.slice(endpoint.length + 1);
     let input: unknown;
     try {

@@ -7,16 +7,21 @@ import {
   EMAIL_INVALID,
   errorBody,
   readyAnswer,
+  jwksResponse,
+  meResponse,
+  userResponse,
   type ErrorBody,
 } from "@enroll/validators";
 import {
   EmailTakenError,
+  ForbiddenError,
   INTERNAL_SERVER_ERROR,
   InvalidRequestError,
   RETRY_AFTER_SECONDS,
   SERVICE_UNAVAILABLE,
   SignUpDisabledError,
   toErrorBody,
+  UnauthorizedError,
 } from "../errors.ts";
 import {
   IDEMPOTENCY_KEY_INVALID,
@@ -54,13 +59,6 @@ const rateLimitHeaders = {
 const replayedHeader = z.literal("true").optional().meta({
   description: "Present when this is the stored answer to an earlier request with the same `Idempotency-Key` and body",
   header: { id: "Idempotent-Replayed" },
-});
-
-const emailIdCookieHeader = z.string().optional().meta({
-  description:
-    "With `EMAIL_REQUIRE_VERIFICATION=true`: `hanko_email_id=<email_id>; HttpOnly; Secure; SameSite=None`, " +
-    "as Hanko sets it for its elements to know where to send the first passcode",
-  header: { id: "Set-Cookie" },
 });
 
 /** An error answer: the `{code, message}` body, with what the client really reads as its example. */
@@ -135,6 +133,27 @@ const serviceUnavailable = {
   }),
 } satisfies ZodOpenApiResponseObject;
 
+/** What a new session adds to a sign-up's 200 (see sessions/delivery.ts); a replayed answer has none of it. */
+const sessionHeaders = {
+  "Set-Cookie": z.string().optional().meta({
+    description:
+      "The session token as the `hanko` cookie (`SESSION_COOKIE_*`; `Max-Age` is `SESSION_LIFESPAN`), unless " +
+      "`SESSION_ENABLE_AUTH_TOKEN_HEADER` is on; and the `hanko_email_id` cookie with the new address's id " +
+      "(`SameSite=None`), which is the only cookie with `EMAIL_REQUIRE_VERIFICATION=true`",
+    examples: ["hanko=eyJhbGciOiJSUzI1NiIs…; Max-Age=43200; Path=/; HttpOnly; Secure; SameSite=Strict"],
+    header: { id: "Set-Cookie" },
+  }),
+  "X-Auth-Token": z.string().optional().meta({
+    description: "The session token (an RS256 JWT), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true`",
+    header: { id: "X-Auth-Token" },
+  }),
+  "X-Session-Lifetime": digits.optional().meta({
+    description: "Seconds until the new session expires",
+    examples: ["43200"],
+    header: { id: "X-Session-Lifetime" },
+  }),
+};
+
 const createUserOperation: ZodOpenApiOperationObject = {
   tags: [TAG],
   summary: "Create a user",
@@ -152,7 +171,10 @@ const createUserOperation: ZodOpenApiOperationObject = {
     "`Idempotent-Replayed: true`), even when that answer was lost on its way; the same key with another body " +
     "gets `422`, and while the key's first request is still running, `409`.\n\n" +
     "With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, " +
-    "no session, and each repeat of the address answers `200` with a new user and the same `email_id`.",
+    "no session, and each repeat of the address answers `200` with a new user and the same `email_id`.\n\n" +
+    "Otherwise a sign-up signs the new user in: the answer carries a session token (an RS256 JWT that " +
+    "`/.well-known/jwks.json` verifies) in the `hanko` cookie or the `X-Auth-Token` header, and " +
+    "`X-Session-Lifetime`. A replayed answer starts no second session.",
   operationId: "createUser",
   deprecated: true,
   requestParams: {
@@ -176,7 +198,7 @@ const createUserOperation: ZodOpenApiOperationObject = {
         "X-Request-Id": requestIdHeader,
         ...rateLimitHeaders,
         "Idempotent-Replayed": replayedHeader,
-        "Set-Cookie": emailIdCookieHeader,
+        ...sessionHeaders,
       }),
       content: { "application/json": { schema: createUserResponse } },
     },
@@ -224,6 +246,88 @@ const readyOperation: ZodOpenApiOperationObject = {
   },
 };
 
+const unauthorized = errorResponse(
+  "Unauthorized",
+  "No valid session: the token is missing, malformed, not signed by our keys, expired, for another audience, or its session has ended",
+  toErrorBody(new UnauthorizedError()),
+);
+
+/** The routes that need a session take its token from the cookie or the `Authorization` header. */
+const sessionSecurity: Record<string, string[]>[] = [{ CookieAuth: [] }, { BearerTokenAuth: [] }];
+
+const SESSION_TAG = "Session Management";
+
+/** What every route of the session API may answer besides its own statuses. */
+const sessionFailures = { 401: unauthorized, 500: internalServerError, 503: serviceUnavailable };
+
+const okHeaders = z.object({ "X-Request-Id": requestIdHeader });
+
+const meOperation: ZodOpenApiOperationObject = {
+  tags: [SESSION_TAG],
+  summary: "Get the current user ID",
+  description: "The id of the user whose session the request carries.",
+  operationId: "IsUserAuthorized",
+  security: sessionSecurity,
+  responses: {
+    200: { description: "The signed-in user's id", headers: okHeaders, content: { "application/json": { schema: meResponse } } },
+    ...sessionFailures,
+  },
+};
+
+const getUserOperation: ZodOpenApiOperationObject = {
+  tags: [TAG],
+  summary: "Get a user by ID",
+  description: "The signed-in user; any other id, whether or not a user has it, is `403`.",
+  operationId: "getUser",
+  security: sessionSecurity,
+  requestParams: { path: z.object({ id: z.string().meta({ description: "The ID of the user", examples: ["c339547d-e17d-4ba7-8a1d-b3d5a4d17c1c"] }) }) },
+  responses: {
+    200: { description: "The user", headers: okHeaders, content: { "application/json": { schema: userResponse } } },
+    403: errorResponse("NotYourUser", "The id is not the signed-in user's", toErrorBody(new ForbiddenError())),
+    ...sessionFailures,
+  },
+};
+
+const logoutOperation: ZodOpenApiOperationObject = {
+  tags: [SESSION_TAG],
+  summary: "Log out the current user",
+  description: "Ends the request's session, on every instance: its token is refused from now on. The session cookie is cleared.",
+  operationId: "logout",
+  security: sessionSecurity,
+  responses: {
+    204: {
+      description: "The session has ended",
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        "Set-Cookie": z.string().optional().meta({
+          description: "The session cookie, emptied (`Max-Age=0`)",
+          examples: ["hanko=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict"],
+          header: { id: "Set-Cookie" },
+        }),
+      }),
+    },
+    ...sessionFailures,
+  },
+};
+
+const jwksOperation: ZodOpenApiOperationObject = {
+  tags: [SESSION_TAG],
+  summary: "Get JSON Web Key Set",
+  description: "The public keys that verify session tokens (RS256), one per secret of `SECRETS_KEYS`; never a private part.",
+  operationId: "getJwks",
+  responses: {
+    200: {
+      description: "The public keys",
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        "Cache-Control": z.literal("max-age=600").meta({ header: { id: "Cache-Control" } }),
+      }),
+      content: { "application/json": { schema: jwksResponse } },
+    },
+    500: internalServerError,
+  },
+};
+
 /**
  * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
  * and shape answers. Its server is relative (`/`: the host that served the document), never taken
@@ -242,14 +346,29 @@ export function openApiDocument() {
     },
     servers: [{ url: "/", description: "The app that serves this document" }],
     security: [],
-    tags: [{ name: TAG }, { name: HEALTH_TAG }],
+    tags: [{ name: TAG }, { name: SESSION_TAG }, { name: HEALTH_TAG }],
     paths: {
       "/users": {
         post: createUserOperation,
       },
       "/health/alive": { get: aliveOperation },
       "/health/ready": { get: readyOperation },
+      "/users/{id}": { get: getUserOperation },
+      "/me": { get: meOperation },
+      "/logout": { post: logoutOperation },
+      "/.well-known/jwks.json": { get: jwksOperation },
     },
-    components: { schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody } },
+    components: {
+      schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody },
+      securitySchemes: {
+        CookieAuth: { type: "apiKey", in: "cookie", name: "hanko", description: "The session token in the `hanko` cookie" },
+        BearerTokenAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "The session token in `Authorization: Bearer <JWT>`",
+        },
+      },
+    },
   });
 }

@@ -27,7 +27,7 @@ export async function handleUsers(request: HttpRequest, context: Context): Promi
   }
 }
 
-function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
+export function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
   const body = toErrorBody(error);
   return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
 }

@@ -7,6 +7,7 @@ import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
 import { addCookie, emailIdCookie } from "../http/cookies.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
+import { handOver, sessionFor, sessionRowStep, signSessionToken, type SessionToStart } from "../sessions/sessions.ts";
 
 export function assertSignUpAllowed(config: Config): void {
   if (!config.account.allowSignup) throw new SignUpDisabledError();
@@ -18,16 +19,24 @@ export function assertSignUpAllowed(config: Config): void {
  * claimed address gets its user and primary-email rows; an address another user owns claims
  * nothing, writes nothing and returns no row. The unique index on `emails.address` decides between
  * concurrent sign-ups for one address: the later one waits for the earlier to commit, then finds
- * the address owned. With its audit entry, as createUser writes it by default: exported so that the
- * benchmark's baseline runs this very statement.
+ * the address owned. With its session row and audit entry, as createUser writes it by default:
+ * exported so that the benchmark's baseline runs this very statement.
  */
-export function createUserStatement(userId: string, email: string, meta: RequestMeta): Prisma.Sql {
-  return signUpStatement(Prisma.sql`${signUpSteps(userId, email)}${userCreatedEntry(meta, email)}`);
+export function createUserStatement(userId: string, email: string, session: SessionRow, meta: RequestMeta, config: Config): Prisma.Sql {
+  return signUpStatement(stepsOf(signUpSteps(userId, email), sessionRowStep(session, config), userCreatedEntry(meta, email)));
 }
+
+/** What the sign-up's statement writes of the session it starts. */
+type SessionRow = Pick<SessionToStart, "id" | "userAgent" | "ipAddress">;
 
 /** A sign-up's CTEs as the statement that runs them, answering `signed_up`'s row (none: the address is taken). */
 function signUpStatement(steps: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`WITH ${steps} SELECT user_id, email_id FROM signed_up`;
+}
+
+/** CTEs for one WITH clause, the ones left out (undefined) skipped. */
+function stepsOf(...steps: (Prisma.Sql | undefined)[]): Prisma.Sql {
+  return Prisma.join(steps.filter((step) => step !== undefined), ", ");
 }
 
 /** The sign-up's CTEs for a WITH clause, for one of the two modes; see signUpSteps and unverifiedSignUpSteps. */
@@ -89,25 +98,33 @@ function unverifiedSignUpSteps(userId: string, email: string, claimWhen?: Prisma
 /**
  * Signs a new user up with `email` (already validated and lower-cased), in the mode
  * EMAIL_REQUIRE_VERIFICATION chooses, with its `user_created` audit entry in the same statement.
- * Under an `Idempotency-Key` the first answer to the key is kept with the sign-up and replayed
- * (limits/idempotency.ts).
+ * Where the address goes to the new user (the default mode), it also signs them in: the session
+ * row is written by the same statement, its token signed while the statement runs, and both reach
+ * the client only after the commit. Under an `Idempotency-Key` the first answer to the key is kept
+ * with the sign-up and replayed (limits/idempotency.ts); a replay starts no second session.
  */
 export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
   const { config, request } = context;
   assertSignUpAllowed(config);
+  const idempotencyKey = request?.header("idempotency-key");
+  // Checked before the token is signed: nothing is started for a request that is refused.
+  const key = idempotencyKey === undefined ? undefined : parseIdempotencyKey(idempotencyKey);
   const userId = randomUUID();
   const { requireVerification } = config.email;
-  const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
-  // The actor's primary address: none while the address waits to be verified.
+  // The actor's primary address, and a session: neither while the address waits to be verified.
   const actorEmail = requireVerification ? null : input.email;
-  const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : Prisma.empty;
-  const { created, replayed } = await signUp(
-    context,
-    input,
-    (claimWhen) => Prisma.sql`${steps(userId, input.email, claimWhen)}${audited}`,
-  );
+  const session = requireVerification ? undefined : sessionFor(context);
+  const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
+  const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : undefined;
+  const sessionRow = session && sessionRowStep(session, config);
+  // Promise.all leaves neither failure unobserved.
+  const [{ created, replayed }, token] = await Promise.all([
+    signUp(context, input, key, (claimWhen) => stepsOf(steps(userId, input.email, claimWhen), sessionRow, audited)),
+    session && signSessionToken(context, { sessionId: session.id, userId, address: input.email }),
+  ]);
   if (!replayed) logUserCreated(context, { userId: created.user_id, actorEmail });
-  if (requireVerification && request) addCookie(request.responseHeaders, emailIdCookie(created.email_id));
+  if (session && token && !replayed) handOver(context, session, token, created.email_id);
+  else if (request) addCookie(request.responseHeaders, emailIdCookie(created.email_id, config.session.cookie));
   return created;
 }
 
@@ -118,15 +135,11 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
 async function signUp(
   { db, request }: Context,
   input: NewUserRequest,
+  key: string | undefined,
   steps: (claimWhen?: Prisma.Sql) => Prisma.Sql,
 ): Promise<{ created: CreateUserResponse; replayed: boolean }> {
-  const idempotencyKey = request?.header("idempotency-key");
-  if (request && idempotencyKey !== undefined) {
-    const answer = await signUpOnce(db, {
-      key: parseIdempotencyKey(idempotencyKey),
-      fingerprint: fingerprintOf(input),
-      steps,
-    });
+  if (request && key !== undefined) {
+    const answer = await signUpOnce(db, { key, fingerprint: fingerprintOf(input), steps });
     if (answer.replayed) request.responseHeaders["Idempotent-Replayed"] = "true";
     if (answer.status === 409) throw new EmailTakenError();
     return { created: createdUser(answer.userId!, answer.emailId!), replayed: answer.replayed };

@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/** `GET /me`: whose session the request carries, as Hanko answers it. */
+export const meResponse = z.object({
+  id: z.uuid().describe("The ID of the signed-in user"),
+});
+
+export type MeResponse = z.infer<typeof meResponse>;
+
+/** `GET /users/{id}`: the signed-in user, as Hanko answers it. */
+export const userResponse = z.object({
+  id: z.uuid().describe("The ID of the user"),
+  email: z.string().describe("The user's primary email address").nullable(),
+  created_at: z.iso.datetime().describe("When the user signed up"),
+  updated_at: z.iso.datetime().describe("When the user was last changed"),
+});
+
+export type UserResponse = z.infer<typeof userResponse>;
+
+/** `auth.me`: the signed-in user's id and primary address, for the sign-up page. */
+export const signedInUser = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+});
+
+export type SignedInUser = z.infer<typeof signedInUser>;
+
+/** One public key of `/.well-known/jwks.json`: an RSA key that verifies RS256 signatures. */
+export const publicJwk = z.object({
+  kty: z.literal("RSA"),
+  alg: z.literal("RS256"),
+  use: z.literal("sig"),
+  kid: z.string().describe("The key's id, as a token's header names it (its RFC 7638 thumbprint)"),
+  n: z.string().describe("The modulus, base64url"),
+  e: z.string().describe("The exponent, base64url"),
+});
+
+export const jwksResponse = z.object({ keys: z.array(publicJwk) });
+
+export type JwksResponse = z.infer<typeof jwksResponse>;
