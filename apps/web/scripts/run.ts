@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { log } from "@enroll/api/log";
+import { provisionalSigner, startWebhookDelivery } from "@enroll/api/webhooks";
 import { createDatabase } from "@enroll/db";
 import {
   DataFolderInUseError,
@@ -96,7 +97,14 @@ process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });
-const server = await startServer({ context: { config, db }, dev: mode === "dev" }).catch(async (error: Error) => {
+// Delivers the webhook outbox's events beside the server: stopped after it (the server's last
+// sign-ups may still wake it), before the pool its attempts are recorded through.
+const webhookDelivery = config.webhooks.enabled
+  ? startWebhookDelivery({ db, sign: await provisionalSigner(), maxAttempts: config.webhooks.maxAttempts })
+  : undefined;
+if (webhookDelivery) running.push({ name: "webhook delivery (attempts in flight may finish)", stop: () => webhookDelivery.stop() });
+const server = await startServer({ context: { config, db, webhookDelivery }, dev: mode === "dev" }).catch(async (error: Error) => {
+  await webhookDelivery?.stop();
   await db.$disconnect();
   await database.stop();
   return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);

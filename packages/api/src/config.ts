@@ -1,5 +1,6 @@
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
+import { webhookHooks, WEBHOOK_DEFAULT_MAX_ATTEMPTS, type WebhookHook } from "./webhooks/hooks.ts";
 
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 
@@ -41,6 +42,9 @@ const environment = z.object({
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
+  WEBHOOKS_ENABLED: flag.default(false),
+  WEBHOOKS_HOOKS: webhookHooks.default([]),
+  WEBHOOKS_MAX_ATTEMPTS: count(1_000).default(WEBHOOK_DEFAULT_MAX_ATTEMPTS),
 });
 
 /** The names of every setting, as the environment and .env.example spell them. */
@@ -79,6 +83,8 @@ export interface Config {
   };
   /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
   server: { trustedProxies: string[] };
+  /** Whether events are written and delivered, where they are posted, and how often each is tried. */
+  webhooks: { enabled: boolean; hooks: WebhookHook[]; maxAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -118,5 +124,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signUp: { limit: settings.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: settings.RATE_LIMITER_SIGNUP_WINDOW },
     },
     server: { trustedProxies: settings.SERVER_TRUSTED_PROXIES },
+    webhooks: {
+      enabled: settings.WEBHOOKS_ENABLED,
+      hooks: settings.WEBHOOKS_HOOKS,
+      maxAttempts: settings.WEBHOOKS_MAX_ATTEMPTS,
+    },
   };
 }

@@ -1,0 +1,126 @@
+import type { Database } from "@enroll/db";
+import { log } from "../log.ts";
+import { retryDelayMs } from "./hooks.ts";
+import { claimDueDeliveries, recordDelivered, recordGivenUp, recordRetry, type DueDelivery } from "./outbox.ts";
+import { webhookBody, type SignToken } from "./token.ts";
+
+/** A callback that has not answered within this long has failed this attempt. */
+export const ATTEMPT_TIMEOUT_MS = 5_000;
+
+/** How often the outbox is looked at when nothing woke the loop: picks up retries that fall due and other instances' events. */
+const POLL_INTERVAL_MS = 500;
+
+/** Attempts one instance makes at once. */
+const MAX_IN_FLIGHT = 16;
+
+export interface WebhookDelivery {
+  /** An event was just committed: look at the outbox now rather than at the next poll. */
+  wake(): void;
+  /** Claims nothing more, lets the attempts in flight finish and records them. */
+  stop(): Promise<void>;
+}
+
+export interface WebhookDeliveryOptions {
+  db: Database;
+  sign: SignToken;
+  maxAttempts: number;
+}
+
+/**
+ * Delivers the outbox's events (outbox.ts) beside the server: each due row is claimed, posted to its
+ * callback, and recorded as delivered (any 2xx), due again after a backoff (any other status, a
+ * refused connection, no answer within 5 s), or given up and logged once its attempts run out.
+ * Rows are leased to the instance that claims them, so several instances share the work and a row
+ * is attempted by one at a time; whatever is pending when an instance stops, or dies, is still in
+ * the table for the next one.
+ */
+export function startWebhookDelivery({ db, sign, maxAttempts }: WebhookDeliveryOptions): WebhookDelivery {
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let claiming: Promise<void> | undefined;
+  let claimAgain = false;
+
+  async function attempt(delivery: DueDelivery): Promise<void> {
+    const failure = await post(delivery).catch((error: unknown) => describe(error));
+    const context = { delivery: delivery.id, event: delivery.event, callback: delivery.callback, attempt: delivery.attempts };
+    try {
+      if (failure === undefined) {
+        await recordDelivered(db, delivery.id);
+        log.info(context, "Webhook delivered");
+      } else if (delivery.attempts >= maxAttempts) {
+        await recordGivenUp(db, delivery.id, failure);
+        log.error({ ...context, failure }, `Webhook given up after ${delivery.attempts} attempts: ${failure}`);
+      } else {
+        const retryInMs = retryDelayMs(delivery.attempts);
+        await recordRetry(db, delivery.id, failure, retryInMs);
+        log.warn({ ...context, failure, retryInMs }, `Webhook attempt failed (${failure}); retrying in ${retryInMs / 1000} s`);
+      }
+    } catch (error) {
+      // The lease runs out and the row is attempted again: at least once, never lost.
+      log.error({ ...context, err: error }, "Could not record a webhook attempt; it will be attempted again");
+    }
+  }
+
+  /** Undefined when the callback answered with a 2xx; otherwise what went wrong, in a few words. */
+  async function post({ event, callback, data }: DueDelivery): Promise<string | undefined> {
+    const response = await fetch(callback, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: await webhookBody(sign, event, data),
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+    return response.ok ? undefined : `answered ${response.status}`;
+  }
+
+  /** Claims what is due while there is room, and starts each attempt; one claim at a time. */
+  function claim(): void {
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = claimWhileRoom().finally(() => (claiming = undefined));
+  }
+
+  async function claimWhileRoom(): Promise<void> {
+    try {
+      do {
+        claimAgain = false;
+        while (!stopped && inFlight.size < MAX_IN_FLIGHT) {
+          const due = await claimDueDeliveries(db, MAX_IN_FLIGHT - inFlight.size);
+          for (const delivery of due) {
+            const running = attempt(delivery).finally(() => {
+              inFlight.delete(running);
+              claim();
+            });
+            inFlight.add(running);
+          }
+          if (due.length === 0) break;
+        }
+      } while (claimAgain && !stopped);
+    } catch (error) {
+      log.warn({ err: error }, "Could not look at the webhook outbox; trying again shortly");
+    }
+  }
+
+  const poll = setInterval(claim, POLL_INTERVAL_MS);
+  claim();
+
+  return {
+    wake: claim,
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      // Rows claimed by a claim still running are attempted too, not left leased.
+      await claiming;
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && error.name === "TimeoutError") return `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  if (cause?.code) return `could not connect (${cause.code})`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,88 @@
+import { Prisma, type Database } from "@enroll/db";
+import type { WebhookEvent } from "./hooks.ts";
+
+/** A timestamp column as the reference writes times in JSON: UTC, RFC 3339, as Prisma reads it. */
+function utcText(column: string): Prisma.Sql {
+  return Prisma.raw(`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+}
+
+/**
+ * The sign-up's outbox step, a CTE for the sign-up statement's WITH clause (services/create-user.ts):
+ * one `user.create` row per callback, written only when the statement created a user (it reads the
+ * `claimed_email` and `new_user` steps), in the sign-up's own transaction, so no event exists
+ * without its user and no user without its event. The `data` is the user as it was created.
+ * Leave the step out, and no event is written (webhooks off, or a sign-up that sends none).
+ */
+export function queueUserCreated(callbacks: readonly string[]): Prisma.Sql {
+  return Prisma.sql`
+    queued_webhooks AS (
+      INSERT INTO webhook_deliveries (event, callback, data)
+      SELECT ${"user.create" satisfies WebhookEvent}, callback, json_build_object(
+        'id', new_user.id,
+        'created_at', ${utcText("new_user.created_at")},
+        'updated_at', ${utcText("new_user.updated_at")},
+        'emails', json_build_array(json_build_object(
+          'id', claimed_email.id,
+          'address', claimed_email.address,
+          'is_verified', claimed_email.verified,
+          'is_primary', true,
+          'created_at', ${utcText("claimed_email.created_at")},
+          'updated_at', ${utcText("claimed_email.updated_at")}
+        ))
+      )
+      FROM new_user JOIN claimed_email ON claimed_email.user_id = new_user.id
+        CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback
+    )`;
+}
+
+/** An event due for an attempt, leased to the instance that claimed it. */
+export interface DueDelivery {
+  id: string;
+  event: WebhookEvent;
+  callback: string;
+  data: unknown;
+  /** Counting the attempt about to be made. */
+  attempts: number;
+}
+
+/**
+ * How long a claimed delivery is left to the instance that claimed it: more than an attempt can
+ * take (its 5 s timeout), so that it is never claimed twice while it runs; an instance that dies
+ * mid-attempt leaves it to another (or to itself, restarted) once this has passed.
+ */
+const LEASE_SECONDS = 60;
+
+/**
+ * Claims up to `limit` deliveries that are due, oldest first, and leases them. `SKIP LOCKED` lets
+ * instances claim side by side without waiting for each other or taking the same row.
+ */
+export async function claimDueDeliveries(db: Database, limit: number): Promise<DueDelivery[]> {
+  return db.$queryRaw<DueDelivery[]>`
+    UPDATE webhook_deliveries AS delivery
+    SET attempts = delivery.attempts + 1, next_attempt_at = now() + make_interval(secs => ${LEASE_SECONDS}::int)
+    FROM (
+      SELECT id FROM webhook_deliveries WHERE next_attempt_at <= now()
+      ORDER BY next_attempt_at LIMIT ${limit}::int FOR UPDATE SKIP LOCKED
+    ) AS due
+    WHERE delivery.id = due.id
+    RETURNING delivery.id, delivery.event, delivery.callback, delivery.data, delivery.attempts`;
+}
+
+export async function recordDelivered(db: Database, id: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE webhook_deliveries SET delivered_at = now(), next_attempt_at = NULL, last_error = NULL WHERE id = ${id}::uuid`;
+}
+
+/** A failed attempt with attempts left: due again in `retryInMs`. */
+export async function recordRetry(db: Database, id: string, error: string, retryInMs: number): Promise<void> {
+  await db.$executeRaw`
+    UPDATE webhook_deliveries
+    SET last_error = ${error}, next_attempt_at = now() + make_interval(secs => ${retryInMs / 1000}::double precision)
+    WHERE id = ${id}::uuid`;
+}
+
+/** The last attempt failed: the row stays, with its last failure, and is never tried again. */
+export async function recordGivenUp(db: Database, id: string, error: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE webhook_deliveries SET last_error = ${error}, next_attempt_at = NULL, failed_at = now() WHERE id = ${id}::uuid`;
+}
