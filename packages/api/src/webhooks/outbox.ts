@@ -46,11 +46,11 @@ export interface DueDelivery {
 }
 
 /**
- * How long a claimed delivery is left to the instance that claimed it: more than an attempt can
- * take (its 5 s timeout), so that it is never claimed twice while it runs; an instance that dies
- * mid-attempt leaves it to another (or to itself, restarted) once this has passed.
+ * How long a claimed delivery is left to the instance that claimed it: three times what an attempt
+ * may take (its 5 s timeout), so that it is not claimed twice while it runs, yet short enough that
+ * the attempts of an instance that died are made by another (or by itself, restarted) soon after.
  */
-const LEASE_SECONDS = 60;
+const LEASE_SECONDS = 15;
 
 /**
  * Claims up to `limit` deliveries that are due, oldest first, and leases them. `SKIP LOCKED` lets
