@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { log } from "@enroll/api/log";
-import { provisionalSigner, startWebhookDelivery } from "@enroll/api/webhooks";
+import { openSigningKeys } from "@enroll/api/sessions/keys";
+import { startWebhookDelivery } from "@enroll/api/webhooks";
 import { createDatabase } from "@enroll/db";
 import {
   DataFolderInUseError,
@@ -97,13 +98,17 @@ process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });
+// Every instance on this database signs and verifies with the same keys, made by the first start.
+const keys = await openSigningKeys(db, config.secrets.keys).catch((error: Error) =>
+  fail(`Could not open the session keys in the database: ${error.message}`),
+);
 // Delivers the webhook outbox's events beside the server: stopped after it (the server's last
 // sign-ups may still wake it), before the pool its attempts are recorded through.
 const webhookDelivery = config.webhooks.enabled
-  ? startWebhookDelivery({ db, sign: await provisionalSigner(), maxAttempts: config.webhooks.maxAttempts })
+  ? startWebhookDelivery({ db, keys, audience: config.session.audience, maxAttempts: config.webhooks.maxAttempts })
   : undefined;
 if (webhookDelivery) running.push({ name: "webhook delivery (attempts in flight may finish)", stop: () => webhookDelivery.stop() });
-const server = await startServer({ context: { config, db, webhookDelivery }, dev: mode === "dev" }).catch(async (error: Error) => {
+const server = await startServer({ context: { config, db, keys, webhookDelivery }, dev: mode === "dev" }).catch(async (error: Error) => {
   await webhookDelivery?.stop();
   await db.$disconnect();
   await database.stop();

@@ -24,6 +24,24 @@ const addressList = z
     { error: "must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.0/8,192.168.1.7" },
   );
 
+const GO_DURATION_UNITS_IN_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+
+/** A duration in Go's syntax, as Hanko's configuration takes it (`12h`, `30m`, `1h30m`, `90s`), in whole seconds. */
+const goDuration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(h|ms|m|s))+$/, { error: "must be a duration such as 12h, 30m or 1h30m" })
+  .transform((text) =>
+    Math.floor(
+      [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)].reduce(
+        (seconds, [, amount, unit]) => seconds + Number(amount) * GO_DURATION_UNITS_IN_SECONDS[unit!]!,
+        0,
+      ),
+    ),
+  )
+  .refine((seconds) => seconds >= 1, { error: "must be at least 1s" });
+
+const commaSeparated = z.string().transform((list) => list.split(",").map((entry) => entry.trim()).filter(Boolean));
+
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
@@ -42,6 +60,22 @@ const environment = z.object({
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
+  // Each secret encrypts its own signing key in the database, so a short one would be guessable.
+  SECRETS_KEYS: commaSeparated.pipe(
+    z.array(z.string().min(16, { error: "each secret must be at least 16 characters long" })),
+  ).optional(),
+  SESSION_LIFESPAN: goDuration.default(12 * 3600),
+  SESSION_AUDIENCE: commaSeparated.pipe(z.array(z.string()).min(1)).default(["localhost"]),
+  SESSION_ISSUER: z.string().optional(),
+  SESSION_ENABLE_AUTH_TOKEN_HEADER: flag.default(false),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w!#$%&'*+.^`|~-]+$/, { error: "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~" })
+    .default("hanko"),
+  SESSION_COOKIE_DOMAIN: z.string().optional(),
+  SESSION_COOKIE_SECURE: flag.default(true),
+  SESSION_COOKIE_HTTP_ONLY: flag.default(true),
+  SESSION_COOKIE_SAME_SITE: z.enum(["strict", "lax", "none"]).default("strict"),
   WEBHOOKS_ENABLED: flag.default(false),
   WEBHOOKS_HOOKS: webhookHooks.default([]),
   WEBHOOKS_MAX_ATTEMPTS: count(1_000).default(WEBHOOK_DEFAULT_MAX_ATTEMPTS),
@@ -83,6 +117,26 @@ export interface Config {
   };
   /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
   server: { trustedProxies: string[] };
+  /**
+   * One signing key per secret, stored encrypted with it; the first signs, all verify. Empty: one
+   * key kept unencrypted (the zero-configuration start, with a warning).
+   */
+  secrets: { keys: string[] };
+  /** The session a sign-up starts: its token's lifetime and claims, and how it reaches the client. */
+  session: {
+    lifespanSeconds: number;
+    audience: string[];
+    issuer: string | undefined;
+    /** true: the token goes in an `X-Auth-Token` header instead of the cookie. */
+    enableAuthTokenHeader: boolean;
+    cookie: {
+      name: string;
+      domain: string | undefined;
+      secure: boolean;
+      httpOnly: boolean;
+      sameSite: "strict" | "lax" | "none";
+    };
+  };
   /** Whether events are written and delivered, where they are posted, and how often each is tried. */
   webhooks: { enabled: boolean; hooks: WebhookHook[]; maxAttempts: number };
 }
@@ -99,7 +153,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      return `${key}=${JSON.stringify(env[key])} is not valid: ${issue.message}`;
+      // Secrets never reach a log, not even a wrong one.
+      const shown = key === "SECRETS_KEYS" ? key : `${key}=${JSON.stringify(env[key])}`;
+      return `${shown} is not valid: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -124,6 +180,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signUp: { limit: settings.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: settings.RATE_LIMITER_SIGNUP_WINDOW },
     },
     server: { trustedProxies: settings.SERVER_TRUSTED_PROXIES },
+    secrets: { keys: settings.SECRETS_KEYS ?? [] },
+    session: {
+      lifespanSeconds: settings.SESSION_LIFESPAN,
+      audience: settings.SESSION_AUDIENCE,
+      issuer: settings.SESSION_ISSUER,
+      enableAuthTokenHeader: settings.SESSION_ENABLE_AUTH_TOKEN_HEADER,
+      cookie: {
+        name: settings.SESSION_COOKIE_NAME,
+        domain: settings.SESSION_COOKIE_DOMAIN,
+        secure: settings.SESSION_COOKIE_SECURE,
+        httpOnly: settings.SESSION_COOKIE_HTTP_ONLY,
+        sameSite: settings.SESSION_COOKIE_SAME_SITE,
+      },
+    },
     webhooks: {
       enabled: settings.WEBHOOKS_ENABLED,
       hooks: settings.WEBHOOKS_HOOKS,

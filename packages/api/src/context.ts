@@ -2,12 +2,15 @@ import type { Database } from "@enroll/db";
 import type { Config } from "./config.ts";
 import type { HttpRequest } from "./http/exchange.ts";
 import type { SignUpRateLimiter } from "./limits/rate-limit.ts";
+import type { SigningKeys } from "./sessions/keys.ts";
 import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 /** What every service needs: the configuration and the database. Knows nothing about HTTP. */
 export interface Context {
   config: Config;
   db: Database;
+  /** The session keys (sessions/keys.ts), opened once at start: they sign and verify every token. */
+  keys: SigningKeys;
   /** The sign-up limit per client, shared by both doors; none when rate limiting is off. */
   rateLimiter?: SignUpRateLimiter;
   /** Delivers committed webhook events; a sign-up that wrote some wakes it. None where nothing delivers. */

@@ -1,6 +1,7 @@
 export { loadConfig, ConfigError, type Config } from "./config.ts";
 export { forRequest, type Context, type RequestScope } from "./context.ts";
 export { EnrollError, EmailTakenError, errorHeaders, SignUpDisabledError, toErrorBody } from "./errors.ts";
+export { openSigningKeys, type SigningKeys } from "./sessions/keys.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";

@@ -73,6 +73,53 @@ describe("DATABASE_DIRECT_URL", () => {
   });
 });
 
+describe("SECRETS_KEYS", () => {
+  it("is a comma-separated list of secrets, none by default", () => {
+    expect(loadConfig({}).secrets.keys).toEqual([]);
+    expect(loadConfig({ SECRETS_KEYS: "a-secret-of-16-chars, another-long-secret" }).secrets.keys).toEqual([
+      "a-secret-of-16-chars",
+      "another-long-secret",
+    ]);
+  });
+
+  it("refuses a secret shorter than 16 characters with a sentence that does not repeat the secrets", () => {
+    const start = () => loadConfig({ SECRETS_KEYS: "a-secret-of-16-chars,too-short" });
+
+    expect(start).toThrow("SECRETS_KEYS is not valid: each secret must be at least 16 characters long");
+    expect(start).not.toThrow("too-short");
+  });
+});
+
+describe("the session settings", () => {
+  it("default to Hanko's: 12 hours, audience localhost, no issuer, a Secure HttpOnly SameSite=Strict cookie named hanko", () => {
+    expect(loadConfig({}).session).toEqual({
+      lifespanSeconds: 43_200,
+      audience: ["localhost"],
+      issuer: undefined,
+      enableAuthTokenHeader: false,
+      cookie: { name: "hanko", domain: undefined, secure: true, httpOnly: true, sameSite: "strict" },
+    });
+  });
+
+  it("read SESSION_LIFESPAN in Go's duration syntax, and refuse anything else", () => {
+    expect(loadConfig({ SESSION_LIFESPAN: "30m" }).session.lifespanSeconds).toBe(1_800);
+    expect(loadConfig({ SESSION_LIFESPAN: "1h30m" }).session.lifespanSeconds).toBe(5_400);
+    expect(loadConfig({ SESSION_LIFESPAN: "1.5h" }).session.lifespanSeconds).toBe(5_400);
+    expect(loadConfig({ SESSION_LIFESPAN: "90s" }).session.lifespanSeconds).toBe(90);
+    expect(() => loadConfig({ SESSION_LIFESPAN: "12 hours" })).toThrow(
+      'SESSION_LIFESPAN="12 hours" is not valid: must be a duration such as 12h, 30m or 1h30m',
+    );
+    expect(() => loadConfig({ SESSION_LIFESPAN: "500ms" })).toThrow("must be at least 1s");
+  });
+
+  it("read SESSION_AUDIENCE as a comma-separated list", () => {
+    expect(loadConfig({ SESSION_AUDIENCE: "app.example.org, admin.example.org" }).session.audience).toEqual([
+      "app.example.org",
+      "admin.example.org",
+    ]);
+  });
+});
+
 describe("the webhooks' settings", () => {
   const hooks = '[{"callback":"https://shop.example/hooks","events":["user.create"]},{"callback":"http://127.0.0.1:4000/all","events":["user"]}]';
 

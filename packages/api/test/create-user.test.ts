@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, loadConfig, SignUpDisabledError, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, loadConfig, openSigningKeys, SignUpDisabledError, type Context, type SigningKeys } from "../src/index.ts";
 
 let db: Database;
+let keys: SigningKeys;
 const context = (allowSignup = true): Context => ({
   db,
+  keys,
   config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
 });
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 

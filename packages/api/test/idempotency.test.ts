@@ -2,15 +2,16 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, forRequest, loadConfig, type Context } from "../src/index.ts";
+import { createUser, EmailTakenError, forRequest, loadConfig, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
 
 let databaseUrl: string;
 let db: Database;
+let keys: SigningKeys;
 
 /** The context of one request that sends `key` as its Idempotency-Key. */
 const withKey = (key: string): Context =>
   forRequest(
-    { db, config: loadConfig({}) },
+    { db, keys, config: loadConfig({}) },
     { method: "POST", header: (name) => (name === "idempotency-key" ? key : undefined), body: null, requestId: key, clientAddress: undefined },
   );
 
@@ -23,6 +24,7 @@ const counts = async () => ({
 beforeAll(async () => {
   databaseUrl = await createMigratedDatabase(inject("postgresUrl"));
   db = createDatabase(databaseUrl);
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 

@@ -9,6 +9,7 @@ import {
   handleUsers,
   loadConfig,
   MAX_BODY_BYTES,
+  openSigningKeys,
   requestIdOf,
   sendNodeResponse,
   type Context,
@@ -26,7 +27,7 @@ const fetchDoor = () => fetchHandler(handleUsers, () => context);
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
-  context = { db, config: loadConfig({}) };
+  context = { db, keys: await openSigningKeys(db, []), config: loadConfig({}) };
   server = createServer(async (request, response) => {
     const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
     response.setHeader("X-Request-Id", requestId);

@@ -3,17 +3,20 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase, createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createCaller, loadConfig, log, type Context } from "../src/index.ts";
+import { appRouter, createCaller, loadConfig, log, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
 
 let db: Database;
+let keys: SigningKeys;
 const caller = (allowSignup = true) =>
   createCaller({
     db,
+    keys,
     config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
   });
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  keys = await openSigningKeys(db, []);
 });
 afterAll(() => db.$disconnect());
 
@@ -68,6 +71,7 @@ describe("users.create", () => {
     const serverLog = vi.spyOn(log, "error").mockImplementation(() => {});
     beforeAll(async () => {
       brokenContext.db = createDatabase(await createEmptyDatabase(inject("postgresUrl")));
+      brokenContext.keys = keys;
     });
     afterAll(async () => {
       serverLog.mockRestore();
@@ -109,7 +113,7 @@ describe("users.create", () => {
     const unreachable = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
     const warnings = vi.spyOn(log, "warn").mockImplementation(() => {});
     try {
-      const call = createCaller({ db: unreachable, config: loadConfig({}) }).users.create({ email: "fine@example.com" });
+      const call = createCaller({ db: unreachable, keys, config: loadConfig({}) }).users.create({ email: "fine@example.com" });
 
       expect(await failureOf(call)).toEqual({ code: "SERVICE_UNAVAILABLE", message: "Service Unavailable" });
       expect(warnings).toHaveBeenCalledOnce();

@@ -3,7 +3,15 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createTrpcNodeHandler, loadConfig, MAX_BODY_BYTES, trpcFetchHandler, type Context } from "../src/index.ts";
+import {
+  appRouter,
+  createTrpcNodeHandler,
+  loadConfig,
+  MAX_BODY_BYTES,
+  openSigningKeys,
+  trpcFetchHandler,
+  type Context,
+} from "../src/index.ts";
 
 /**
  * The node:http tRPC door answers plain mutations itself and everything else through tRPC's own
@@ -17,8 +25,9 @@ const doorUrl: Record<keyof typeof contexts, string> = {} as never;
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  const keys = await openSigningKeys(db, []);
   for (const [name, allowSignup] of [["open", "true"], ["closed", "false"]] as const) {
-    contexts[name] = { db, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
+    contexts[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
     const handle = createTrpcNodeHandler({ router: appRouter, endpoint: "/api/trpc", context: contexts[name] });
     const server = createServer((request, response) => void handle(request, response, "request-id"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

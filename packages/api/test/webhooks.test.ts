@@ -1,22 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
 import { createUser, forRequest, loadConfig, type Context } from "../src/index.ts";
-import { startWebhookDelivery, type SignToken, type WebhookDelivery } from "../src/webhooks/index.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { startWebhookDelivery, type WebhookDelivery } from "../src/webhooks/index.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 let db: Database;
+let keys: SigningKeys;
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  keys = await openSigningKeys(db, ["a-secret-of-16-chars"]);
 });
 afterAll(() => db.$disconnect());
 
-const keys = await generateKeyPair("ES256");
-const sign: SignToken = (claims, { expiresInSeconds }) =>
-  new SignJWT(claims).setProtectedHeader({ alg: "ES256" }).setIssuedAt().setExpirationTime(`${expiresInSeconds}s`).sign(keys.privateKey);
-const verify = async (token: string): Promise<JWTPayload> => (await jwtVerify(token, keys.publicKey)).payload;
+const audience = ["shop.example"];
+const verify = (token: string) => keys.verify(token, { audience });
 
 const hooksTo = (...hooks: { callback: string; events: string[] }[]) =>
   loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks) });
@@ -35,7 +35,7 @@ async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promi
 }
 
 function deliver(maxAttempts = 40): WebhookDelivery {
-  const started = startWebhookDelivery({ db, sign, maxAttempts });
+  const started = startWebhookDelivery({ db, keys, audience, maxAttempts });
   deliveries.push(started);
   return started;
 }
@@ -53,7 +53,7 @@ describe("the outbox, written by the sign-up", () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user.create"] }, { callback: `${callback}/other`, events: ["email.send"] });
 
-    const created = await createUser({ db, config }, { email: "outbox@example.com" });
+    const created = await createUser({ db, keys, config }, { email: "outbox@example.com" });
 
     const rows = await db.webhookDelivery.findMany({ where: { callback: { startsWith: callback } } });
     const user = await db.user.findUniqueOrThrow({ where: { id: created.user_id }, include: { emails: true } });
@@ -81,7 +81,7 @@ describe("the outbox, written by the sign-up", () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user"] }, { callback, events: ["user.create"] }, { callback: `${callback}/u`, events: ["use"] });
 
-    await createUser({ db, config }, { email: "prefix@example.com" });
+    await createUser({ db, keys, config }, { email: "prefix@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);
     expect(await db.webhookDelivery.count({ where: { callback: `${callback}/u` } })).toBe(0);
@@ -90,18 +90,18 @@ describe("the outbox, written by the sign-up", () => {
   it("writes nothing for a refused sign-up, nor while webhooks are off", async () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user.create"] });
-    await createUser({ db, config }, { email: "refused@example.com" });
+    await createUser({ db, keys, config }, { email: "refused@example.com" });
 
-    await expect(createUser({ db, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
+    await expect(createUser({ db, keys, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
     const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]) });
-    await createUser({ db, config: off }, { email: "off@example.com" });
+    await createUser({ db, keys, config: off }, { email: "off@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);
   });
 
   it("writes one event for a sign-up under an Idempotency-Key, and none when it is replayed", async () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
-    const context: Context = { db, config: hooksTo({ callback, events: ["user.create"] }) };
+    const context: Context = { db, keys, config: hooksTo({ callback, events: ["user.create"] }) };
     const key = randomUUID();
     const keyed = () =>
       forRequest(context, {
@@ -121,9 +121,9 @@ describe("the outbox, written by the sign-up", () => {
 });
 
 describe("delivery", () => {
-  it("posts the reference's body: JSON with the event and a token carrying sub, evt, data, iat and a 5-minute exp", async () => {
+  it("posts the reference's body: JSON with the event and a token, signed with the session keys, carrying sub, aud, evt, data, iat and a 5-minute exp", async () => {
     const hooks = await receiver();
-    const created = await createUser({ db, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "posted@example.com" });
+    const created = await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "posted@example.com" });
     deliver();
 
     const [received] = await hooks.waitForAccepted(1);
@@ -131,14 +131,14 @@ describe("delivery", () => {
     expect(received!.contentType).toBe("application/json");
     expect(received!.body).toEqual({ token: expect.any(String), event: "user.create" });
     const claims = await verify(received!.body.token);
-    expect(claims).toMatchObject({ sub: "hanko webhooks", evt: "user.create", data: { id: created.user_id } });
+    expect(claims).toMatchObject({ sub: "hanko webhooks", aud: audience, evt: "user.create", data: { id: created.user_id } });
     expect(claims.exp! - claims.iat!).toBe(300);
     expect(await deliveredRow(hooks.url)).toMatchObject({ attempts: 1, nextAttemptAt: null, failedAt: null, deliveredAt: expect.any(Date) });
   });
 
   it("retries a callback that refuses (non-2xx) with a growing delay until it accepts, and delivers once", async () => {
     const hooks = await receiver((request) => (request <= 3 ? 503 : 200));
-    await createUser({ db, config: hooksTo({ callback: hooks.url, events: ["user"] }) }, { email: "refused-thrice@example.com" });
+    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user"] }) }, { email: "refused-thrice@example.com" });
     deliver();
 
     await hooks.waitForAccepted(1);
@@ -155,7 +155,7 @@ describe("delivery", () => {
     await unreachable.down();
     const silent = await receiver((request) => (request === 1 ? "no answer" : 200));
     const config = hooksTo({ callback: unreachable.url, events: ["user.create"] }, { callback: silent.url, events: ["user.create"] });
-    await createUser({ db, config }, { email: "unreachable@example.com" });
+    await createUser({ db, keys, config }, { email: "unreachable@example.com" });
     deliver();
 
     await silent.waitForAccepted(1);
@@ -170,7 +170,7 @@ describe("delivery", () => {
 
   it("gives up once the attempts run out, and keeps the row with its last failure", async () => {
     const hooks = await receiver(() => 500);
-    await createUser({ db, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "given-up@example.com" });
+    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "given-up@example.com" });
     deliver(3);
 
     await until(async () => (await pendingFor(hooks.url))[0]?.failedAt != null);
@@ -185,7 +185,7 @@ describe("delivery", () => {
   it("shares the outbox between instances: each event is posted once, and every one arrives", async () => {
     const hooks = await receiver();
     const config = hooksTo({ callback: hooks.url, events: ["user.create"] });
-    const signUps = Array.from({ length: 60 }, (_, index) => createUser({ db, config }, { email: `shared-${index}@example.com` }));
+    const signUps = Array.from({ length: 60 }, (_, index) => createUser({ db, keys, config }, { email: `shared-${index}@example.com` }));
     const created = await Promise.all(signUps);
     const instances = [deliver(), deliver(), deliver()];
     for (const instance of instances) instance.wake();

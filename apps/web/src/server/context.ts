@@ -1,19 +1,23 @@
 import "server-only";
-import { loadConfig, type Context } from "@enroll/api";
+import { loadConfig, openSigningKeys, type Context } from "@enroll/api";
 import { createDatabase } from "@enroll/db";
 
-const cache = globalThis as typeof globalThis & { enrollContext?: Context };
+const cache = globalThis as typeof globalThis & { enrollContext?: Promise<Context> };
 
 /**
- * The configuration and database pool, made once per server process (and kept across hot reloads
+ * The configuration, database pool and session keys, made once per server process (and kept across hot reloads
  * in development). `scripts/run.ts` has already checked the configuration and set DATABASE_URL.
  */
-export function getContext(): Context {
-  if (cache.enrollContext) return cache.enrollContext;
+export function getContext(): Promise<Context> {
+  cache.enrollContext ??= openContext();
+  return cache.enrollContext;
+}
+
+async function openContext(): Promise<Context> {
   const config = loadConfig();
   if (!config.databaseUrl) {
     throw new Error("DATABASE_URL is not set: start the app with `pnpm start` or `pnpm dev`.");
   }
-  cache.enrollContext = { config, db: createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }) };
-  return cache.enrollContext;
+  const db = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  return { config, db, keys: await openSigningKeys(db, config.secrets.keys) };
 }

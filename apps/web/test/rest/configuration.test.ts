@@ -20,6 +20,7 @@ describe("configuration checked at start", () => {
     [{ PORT: "eighty" }, 'PORT="eighty" is not valid'],
     [{ PORT: "70000" }, 'PORT="70000" is not valid'],
     [{ DATABASE_URL: "mysql://localhost/enroll" }, "must be a postgresql:// connection URL"],
+    [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

@@ -24,11 +24,11 @@ function fromFetchRequest(request: Request, requestId: string): HttpRequest {
  */
 export function fetchHandler(
   handle: (request: HttpRequest, context: Context) => Promise<HttpResponse>,
-  getContext: () => Context,
+  getContext: () => Context | Promise<Context>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     const requestId = requestIdOf(request.headers.get("x-request-id"));
-    const { status, headers, body } = await handle(fromFetchRequest(request, requestId), getContext());
+    const { status, headers, body } = await handle(fromFetchRequest(request, requestId), await getContext());
     return new Response(body, { status, headers: { ...headers, "X-Request-Id": requestId } });
   };
 }
@@ -44,11 +44,11 @@ export function trpcFetchHandler({
 }: {
   router: AnyTRPCRouter;
   endpoint: string;
-  getContext: () => Context;
+  getContext: () => Context | Promise<Context>;
 }): (request: Request) => Promise<Response> {
   return async (request) => {
     const admitted = fromFetchRequest(request, requestIdOf(request.headers.get("x-request-id")));
-    const context = forRequest(getContext(), admitted);
+    const context = forRequest(await getContext(), admitted);
     const path = new URL(request.url).pathname.slice(endpoint.length + 1);
     let input: unknown;
     try {

@@ -1,8 +1,9 @@
 import type { Database } from "@enroll/db";
 import { log } from "../log.ts";
+import type { SigningKeys } from "../sessions/keys.ts";
 import { retryDelayMs } from "./hooks.ts";
 import { claimDueDeliveries, recordDelivered, recordGivenUp, recordRetry, type DueDelivery } from "./outbox.ts";
-import { webhookBody, type SignToken } from "./token.ts";
+import { webhookBody } from "./token.ts";
 
 /** A callback that has not answered within this long has failed this attempt. */
 export const ATTEMPT_TIMEOUT_MS = 5_000;
@@ -22,7 +23,10 @@ export interface WebhookDelivery {
 
 export interface WebhookDeliveryOptions {
   db: Database;
-  sign: SignToken;
+  /** The session key store: tokens are signed with its current key. */
+  keys: Pick<SigningKeys, "sign">;
+  /** The tokens' `aud`: the sessions' (SESSION_AUDIENCE). */
+  audience: string[];
   maxAttempts: number;
 }
 
@@ -34,7 +38,7 @@ export interface WebhookDeliveryOptions {
  * is attempted by one at a time; whatever is pending when an instance stops, or dies, is still in
  * the table for the next one.
  */
-export function startWebhookDelivery({ db, sign, maxAttempts }: WebhookDeliveryOptions): WebhookDelivery {
+export function startWebhookDelivery({ db, keys, audience, maxAttempts }: WebhookDeliveryOptions): WebhookDelivery {
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let claiming: Promise<void> | undefined;
@@ -66,7 +70,7 @@ export function startWebhookDelivery({ db, sign, maxAttempts }: WebhookDeliveryO
     const response = await fetch(callback, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: await webhookBody(sign, event, data),
+      body: await webhookBody(keys, audience, event, data),
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
     await response.body?.cancel();

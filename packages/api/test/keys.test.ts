@@ -1,0 +1,132 @@
+import { decodeProtectedHeader, SignJWT, UnsecuredJWT, generateKeyPair } from "jose";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "@enroll/db";
+import { createMigratedDatabase } from "@enroll/db/testing";
+import { openSigningKeys } from "../src/sessions/keys.ts";
+
+const databases: Database[] = [];
+
+/** A migrated database of its own, and a client on it. */
+async function freshDatabase(): Promise<{ url: string; db: Database }> {
+  const url = await createMigratedDatabase(inject("postgresUrl"));
+  const db = createDatabase(url);
+  databases.push(db);
+  return { url, db };
+}
+
+afterAll(() => Promise.all(databases.map((db) => db.$disconnect())));
+
+const FIRST_SECRET = "first-secret-of-sixteen";
+const SECOND_SECRET = "second-secret-of-sixteen";
+
+describe("openSigningKeys without secrets", () => {
+  let db: Database;
+  beforeAll(async () => ({ db } = await freshDatabase()));
+
+  it("signs RS256 tokens that it verifies, with iat, exp and the given claims", async () => {
+    const keys = await openSigningKeys(db, []);
+    const token = await keys.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 60 });
+
+    expect(decodeProtectedHeader(token)).toEqual({ alg: "RS256", kid: keys.publicJwks().keys[0]!.kid, typ: "JWT" });
+    const claims = await keys.verify(token, { audience: "localhost" });
+    expect(claims).toMatchObject({ sub: "someone", aud: ["localhost"] });
+    expect(claims.exp! - claims.iat!).toBe(60);
+    await expect(keys.verify(token, { audience: "elsewhere" })).rejects.toThrow();
+  });
+
+  it("keeps one unencrypted key, the same on every later start", async () => {
+    const first = await openSigningKeys(db, []);
+    const second = await openSigningKeys(db, []);
+
+    expect(second.publicJwks()).toEqual(first.publicJwks());
+    const rows = await db.jwk.findMany();
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.keyData)).toHaveProperty("d");
+    await expect(second.verify(await first.sign({}, { expiresInSeconds: 60 }))).resolves.toBeDefined();
+  });
+
+  it("publishes only the public half of its key", async () => {
+    const [publicKey] = (await openSigningKeys(db, [])).publicJwks().keys;
+
+    expect(Object.keys(publicKey!).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
+    expect(publicKey).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
+  });
+
+  it("refuses expired tokens, unsigned ones, HMAC ones and ones signed by another key", async () => {
+    const keys = await openSigningKeys(db, []);
+    const kid = keys.publicJwks().keys[0]!.kid!;
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256", kid })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
+      .sign((await generateKeyPair("RS256")).privateKey);
+    const unsigned = new UnsecuredJWT({ sub: "someone" }).setExpirationTime("1h").encode();
+    const hmac = await new SignJWT({ sub: "someone" })
+      .setProtectedHeader({ alg: "HS256", kid })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(JSON.stringify(keys.publicJwks().keys[0])));
+    const forged = await new SignJWT({ sub: "someone" })
+      .setProtectedHeader({ alg: "RS256", kid })
+      .setExpirationTime("1h")
+      .sign((await generateKeyPair("RS256")).privateKey);
+    const ownButExpired = await keys.sign({}, { expiresInSeconds: -120 });
+
+    for (const token of [expired, unsigned, hmac, forged, ownButExpired]) await expect(keys.verify(token)).rejects.toThrow();
+  });
+});
+
+describe("openSigningKeys with SECRETS_KEYS", () => {
+  it("stores one key per secret, encrypted: no private part in the table", async () => {
+    const { db } = await freshDatabase();
+    const keys = await openSigningKeys(db, [FIRST_SECRET, SECOND_SECRET]);
+
+    const rows = await db.jwk.findMany();
+    expect(rows).toHaveLength(2);
+    for (const { keyData } of rows) {
+      expect(keyData.split(".")).toHaveLength(5);
+      expect(keyData).not.toContain(keys.publicJwks().keys[0]!.n);
+    }
+    expect(keys.publicJwks().keys).toHaveLength(2);
+  });
+
+  it("signs with the first secret's key and verifies with all, so prepending a secret rotates the signing key", async () => {
+    const { db } = await freshDatabase();
+    const before = await openSigningKeys(db, [FIRST_SECRET]);
+    const oldToken = await before.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+
+    const rotated = await openSigningKeys(db, [SECOND_SECRET, FIRST_SECRET]);
+    const newToken = await rotated.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+
+    await expect(rotated.verify(oldToken)).resolves.toMatchObject({ sub: "someone" });
+    expect(decodeProtectedHeader(newToken).kid).toBe(rotated.publicJwks().keys[0]!.kid);
+    expect(decodeProtectedHeader(newToken).kid).not.toBe(decodeProtectedHeader(oldToken).kid);
+    await expect(before.verify(newToken)).rejects.toThrow();
+    expect(await db.jwk.count()).toBe(2);
+  });
+
+  it("cannot read a key with another secret: a different secret gets a key of its own", async () => {
+    const { db } = await freshDatabase();
+    const first = await openSigningKeys(db, [FIRST_SECRET]);
+    const other = await openSigningKeys(db, [SECOND_SECRET]);
+
+    expect(other.publicJwks().keys[0]!.kid).not.toBe(first.publicJwks().keys[0]!.kid);
+    await expect(other.verify(await first.sign({}, { expiresInSeconds: 60 }))).rejects.toThrow();
+  });
+});
+
+describe("instances starting at once on an empty database", () => {
+  it.each([
+    ["without secrets", [] as string[], 1],
+    ["with two secrets", [FIRST_SECRET, SECOND_SECRET], 2],
+  ])("%s store exactly one key per secret, and all sign with the same", async (_, secrets, expectedRows) => {
+    const { url } = await freshDatabase();
+    const instances = Array.from({ length: 4 }, () => createDatabase(url));
+    databases.push(...instances);
+
+    const opened = await Promise.all(instances.map((db) => openSigningKeys(db, secrets)));
+
+    expect(await instances[0]!.jwk.count()).toBe(expectedRows);
+    for (const keys of opened) expect(keys.publicJwks()).toEqual(opened[0]!.publicJwks());
+    const token = await opened[1]!.sign({}, { expiresInSeconds: 60 });
+    await expect(opened[3]!.verify(token)).resolves.toBeDefined();
+  });
+});
