@@ -3,7 +3,7 @@ import type { Database } from "@enroll/db";
 import { log } from "../log.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
 import { retryDelayMs } from "./hooks.ts";
-import { claimDueDeliveries, recordDelivered, recordGivenUp, recordRetry, type DueDelivery } from "./outbox.ts";
+import { claimDueDeliveries, recordOutcomes, type AttemptOutcome, type DueDelivery } from "./outbox.ts";
 import { webhookBody } from "./token.ts";
 
 /** A callback that has not answered within this long has failed this attempt. */
@@ -11,6 +11,9 @@ export const ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** How often the outbox is looked at when nothing woke the loop: picks up retries that fall due and other instances' events. */
 const POLL_INTERVAL_MS = 500;
+
+/** How long a woken loop waits before it claims, to take the events of the sign-ups around it in the same batch. */
+const WAKE_DELAY_MS = 50;
 
 /** Attempts one instance makes at once. */
 const MAX_IN_FLIGHT = 16;
@@ -40,33 +43,47 @@ export interface WebhookDeliveryOptions {
  * the table for the next one.
  */
 export function startWebhookDelivery({ db, keys, audience, maxAttempts }: WebhookDeliveryOptions): WebhookDelivery {
-  const inFlight = new Set<Promise<void>>();
+  const batches = new Set<Promise<void>>();
+  /** Deliveries claimed and not yet recorded, in all batches. */
+  let attempting = 0;
+  let wakeTimer: NodeJS.Timeout | undefined;
   /** Keep-alive connections to the callbacks, closed on stop. */
   const connections = new Agent();
   let stopped = false;
   let claiming: Promise<void> | undefined;
   let claimAgain = false;
 
-  async function attempt(delivery: DueDelivery): Promise<void> {
-    const failure = await post(delivery).catch((error: unknown) => describe(error));
-    const context = { delivery: delivery.id, event: delivery.event, callback: delivery.callback, attempt: delivery.attempts };
+  /**
+   * Posts a claimed batch, each to its callback at once, then records every outcome in one
+   * statement: socket writes are most of a delivery's cost, so a batch shares its round trips.
+   */
+  async function attemptBatch(due: DueDelivery[]): Promise<void> {
+    const outcomes = await Promise.all(
+      due.map(async (delivery): Promise<AttemptOutcome> => {
+        const failure = await post(delivery).catch((error: unknown) => describe(error));
+        const retryInMs = failure !== undefined && delivery.attempts < maxAttempts ? retryDelayMs(delivery.attempts) : null;
+        return { id: delivery.id, failure, retryInMs };
+      }),
+    );
     try {
+      await recordOutcomes(db, outcomes);
+    } catch (error) {
+      // The leases run out and the rows are attempted again: at least once, never lost.
+      log.error({ err: error, deliveries: due.length }, "Could not record webhook attempts; they will be attempted again");
+      return;
+    }
+    due.forEach((delivery, index) => {
+      const { failure, retryInMs } = outcomes[index]!;
+      const context = { delivery: delivery.id, event: delivery.event, callback: delivery.callback, attempt: delivery.attempts };
       if (failure === undefined) {
-        await recordDelivered(db, delivery.id);
         // Only at debug: a line per delivery, on every sign-up, cost a third of the app's CPU in pnpm bench.
         log.debug(context, "Webhook delivered");
-      } else if (delivery.attempts >= maxAttempts) {
-        await recordGivenUp(db, delivery.id, failure);
+      } else if (retryInMs === null) {
         log.error({ ...context, failure }, `Webhook given up after ${delivery.attempts} attempts: ${failure}`);
       } else {
-        const retryInMs = retryDelayMs(delivery.attempts);
-        await recordRetry(db, delivery.id, failure, retryInMs);
         log.warn({ ...context, failure, retryInMs }, `Webhook attempt failed (${failure}); retrying in ${retryInMs / 1000} s`);
       }
-    } catch (error) {
-      // The lease runs out and the row is attempted again: at least once, never lost.
-      log.error({ ...context, err: error }, "Could not record a webhook attempt; it will be attempted again");
-    }
+    });
   }
 
   /**
@@ -98,16 +115,16 @@ export function startWebhookDelivery({ db, keys, audience, maxAttempts }: Webhoo
     try {
       do {
         claimAgain = false;
-        while (!stopped && inFlight.size < MAX_IN_FLIGHT) {
-          const due = await claimDueDeliveries(db, MAX_IN_FLIGHT - inFlight.size);
-          for (const delivery of due) {
-            const running = attempt(delivery).finally(() => {
-              inFlight.delete(running);
-              claim();
-            });
-            inFlight.add(running);
-          }
+        while (!stopped && attempting < MAX_IN_FLIGHT) {
+          const due = await claimDueDeliveries(db, MAX_IN_FLIGHT - attempting);
           if (due.length === 0) break;
+          attempting += due.length;
+          const batch = attemptBatch(due).finally(() => {
+            attempting -= due.length;
+            batches.delete(batch);
+            claim();
+          });
+          batches.add(batch);
         }
       } while (claimAgain && !stopped);
     } catch (error) {
@@ -119,13 +136,20 @@ export function startWebhookDelivery({ db, keys, audience, maxAttempts }: Webhoo
   claim();
 
   return {
-    wake: claim,
+    // A sign-up's event waits a moment for others, so that they are claimed and recorded together.
+    wake() {
+      wakeTimer ??= setTimeout(() => {
+        wakeTimer = undefined;
+        claim();
+      }, WAKE_DELAY_MS);
+    },
     async stop() {
       stopped = true;
       clearInterval(poll);
+      clearTimeout(wakeTimer);
       // Rows claimed by a claim still running are attempted too, not left leased.
       await claiming;
-      await Promise.all(inFlight);
+      await Promise.all(batches);
       await connections.close();
     },
   };

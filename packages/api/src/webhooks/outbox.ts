@@ -68,21 +68,30 @@ export async function claimDueDeliveries(db: Database, limit: number): Promise<D
     RETURNING delivery.id, delivery.event, delivery.callback, delivery.data, delivery.attempts`;
 }
 
-export async function recordDelivered(db: Database, id: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE webhook_deliveries SET delivered_at = now(), next_attempt_at = NULL, last_error = NULL WHERE id = ${id}::uuid`;
+/** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
+export interface AttemptOutcome {
+  id: string;
+  failure: string | undefined;
+  retryInMs: number | null;
 }
 
-/** A failed attempt with attempts left: due again in `retryInMs`. */
-export async function recordRetry(db: Database, id: string, error: string, retryInMs: number): Promise<void> {
+/**
+ * Records a batch of attempts in one statement: a delivered row is done; a failed one keeps its
+ * failure and is due again after its delay, or, with no attempts left, is given up for good and
+ * stays, with `failed_at` and its last failure, for an operator.
+ */
+export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): Promise<void> {
   await db.$executeRaw`
-    UPDATE webhook_deliveries
-    SET last_error = ${error}, next_attempt_at = now() + make_interval(secs => ${retryInMs / 1000}::double precision)
-    WHERE id = ${id}::uuid`;
-}
-
-/** The last attempt failed: the row stays, with its last failure, and is never tried again. */
-export async function recordGivenUp(db: Database, id: string, error: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE webhook_deliveries SET last_error = ${error}, next_attempt_at = NULL, failed_at = now() WHERE id = ${id}::uuid`;
+    UPDATE webhook_deliveries AS delivery
+    SET delivered_at = CASE WHEN outcome.failure IS NULL THEN now() END,
+        failed_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NULL THEN now() END,
+        last_error = outcome.failure,
+        next_attempt_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NOT NULL
+                               THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
+    FROM unnest(
+      ${outcomes.map(({ id }) => id)}::uuid[],
+      ${outcomes.map(({ failure }) => failure ?? null)}::text[],
+      ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
+    ) AS outcome(id, failure, retry_in_ms)
+    WHERE delivery.id = outcome.id`;
 }
