@@ -21,6 +21,8 @@ describe("configuration checked at start", () => {
     [{ PORT: "70000" }, 'PORT="70000" is not valid'],
     [{ DATABASE_URL: "mysql://localhost/enroll" }, "must be a postgresql:// connection URL"],
     [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
+    [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, 'WEBHOOKS_HOOKS="https://shop.example/hooks" is not valid: must be JSON'],
+    [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 
