@@ -67,8 +67,11 @@ describe("migrateDatabase", () => {
       "_prisma_migrations",
       "emails",
       "idempotency_keys",
+      "jwks",
       "primary_emails",
+      "sessions",
       "users",
+      "webhook_deliveries",
     ]);
     expect(await migrationRows()).toEqual(
       names.map((migration_name) => ({ migration_name, finished: true, rolled_back: false })),

@@ -19,7 +19,7 @@ const WAKE_DELAY_MS = 50;
 const MAX_IN_FLIGHT = 16;
 
 export interface WebhookDelivery {
-  /** An event was just committed: look at the outbox now rather than at the next poll. */
+  /** An event was just committed: look at the outbox within 50 ms rather than at the next poll. */
   wake(): void;
   /** Claims nothing more, lets the attempts in flight finish and records them. */
   stop(): Promise<void>;
