@@ -1,15 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { openSigningKeys } from "@enroll/api/sessions/keys";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase, freePort } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
+import { serveAppJwks } from "../support/jwks.ts";
 import { postUser } from "../support/rest.ts";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -19,7 +17,7 @@ let db: Database;
 let app: RunningApp;
 let receiver: ChildProcess;
 let receiverOutput = "";
-let jwksServer: Server;
+let jwks: Awaited<ReturnType<typeof serveAppJwks>>;
 /** Where the receiver listens, and the app posts. */
 let callback: string;
 
@@ -29,20 +27,6 @@ async function readmeReceiver(): Promise<string> {
   const [, code] = /```ts\n\/\/ webhook-receiver\.ts\n([\s\S]*?)```/.exec(readme) ?? [];
   if (!code) throw new Error("README.md has no `// webhook-receiver.ts` block");
   return code;
-}
-
-/**
- * The app's public keys as `/.well-known/jwks.json` serves them, from the key store the app opened
- * on the same database (no SECRETS_KEYS: the one unencrypted key). The route itself comes with the
- * sessions work; until it is merged, this stands in for it.
- */
-async function serveJwks(): Promise<string> {
-  const keys = await openSigningKeys(db, []);
-  jwksServer = createServer((_request, response) =>
-    response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(keys.publicJwks())),
-  );
-  await new Promise<void>((resolve) => jwksServer.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
 }
 
 beforeAll(async () => {
@@ -63,9 +47,10 @@ beforeAll(async () => {
     WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user.create"] }]),
     SESSION_AUDIENCE: "shop.example",
   });
+  jwks = await serveAppJwks(db);
   receiver = spawn(process.execPath, ["webhook-receiver.ts"], {
     cwd: folder,
-    env: { ...process.env, PORT: String(receiverPort), ENROLL_JWKS_URL: await serveJwks(), ENROLL_AUDIENCE: "shop.example" },
+    env: { ...process.env, PORT: String(receiverPort), ENROLL_JWKS_URL: jwks.url, ENROLL_AUDIENCE: "shop.example" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   receiver.stdout!.on("data", (chunk) => (receiverOutput += chunk));
@@ -75,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   receiver?.kill();
   await app?.stop();
-  jwksServer?.close();
+  jwks?.close();
   await db?.$disconnect();
   if (folder) await rm(folder, { recursive: true, force: true });
 });

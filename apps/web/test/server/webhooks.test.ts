@@ -1,18 +1,24 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { decodeJwt } from "jose";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 import { startWebhookReceiver, type WebhookReceiver } from "@enroll/api/testing/webhook-receiver";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "../support/app.ts";
+import { serveAppJwks } from "../support/jwks.ts";
 import { postUser } from "../support/rest.ts";
 
 let databaseUrl: string;
 let db: Database;
+let jwks: Awaited<ReturnType<typeof serveAppJwks>>;
 beforeAll(async () => {
   databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
   db = createDatabase(databaseUrl);
+  jwks = await serveAppJwks(db);
 });
-afterAll(() => db?.$disconnect());
+afterAll(async () => {
+  jwks?.close();
+  await db?.$disconnect();
+});
 
 const webhooksTo = (receiver: WebhookReceiver, settings: Record<string, string> = {}) => ({
   WEBHOOKS_ENABLED: "true",
@@ -20,9 +26,17 @@ const webhooksTo = (receiver: WebhookReceiver, settings: Record<string, string> 
   ...settings,
 });
 
-/** The user ids the receiver accepted, each as often as it was accepted. */
-const acceptedUserIds = (receiver: WebhookReceiver) =>
-  receiver.accepted().map(({ body }) => (decodeJwt(body.token).data as { id: string }).id).toSorted();
+/**
+ * The user ids the receiver accepted, each as often as it was accepted, from tokens checked as a
+ * receiver checks them: against the app's JWKS, for the sessions' audience, not expired.
+ */
+async function acceptedUserIds(receiver: WebhookReceiver): Promise<string[]> {
+  const keys = createRemoteJWKSet(new URL(jwks.url));
+  const verified = await Promise.all(
+    receiver.accepted().map(({ body }) => jwtVerify(body.token, keys, { audience: "localhost", subject: "hanko webhooks" })),
+  );
+  return verified.map(({ payload }) => (payload.data as { id: string }).id).toSorted();
+}
 
 async function signUp(app: RunningApp, emails: string[]): Promise<string[]> {
   const answers = await Promise.all(emails.map((email) => postUser(app.url, { email })));
@@ -31,7 +45,7 @@ async function signUp(app: RunningApp, emails: string[]): Promise<string[]> {
 }
 
 describe("user.create webhooks", () => {
-  it("are delivered after a refused first attempt, across the app being killed while the receiver is down, each once", async () => {
+  it("are delivered, verifiable with the JWKS, after refused attempts and across the app being killed while the receiver is down, each once", async () => {
     const receiver = await startWebhookReceiver((request) => (request <= 2 ? 503 : 200));
     const first = await startApp(databaseUrl, webhooksTo(receiver));
     const before = await signUp(first, ["kill-1@example.com", "kill-2@example.com"]);
@@ -49,7 +63,7 @@ describe("user.create webhooks", () => {
       await receiver.waitForAccepted(5, 60_000);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
 
-      expect(acceptedUserIds(receiver)).toEqual([...before, ...during].toSorted());
+      expect(await acceptedUserIds(receiver)).toEqual([...before, ...during].toSorted());
       expect(receiver.requests.slice(0, 2).map(({ status }) => status)).toEqual([503, 503]);
     } finally {
       await restarted.stop();
@@ -68,7 +82,7 @@ describe("user.create webhooks", () => {
       await receiver.waitForAccepted(40);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
 
-      expect(acceptedUserIds(receiver)).toEqual(created.toSorted());
+      expect(await acceptedUserIds(receiver)).toEqual(created.toSorted());
     } finally {
       await Promise.all(instances.map((instance) => instance.stop()));
       await receiver.close();
