@@ -7,10 +7,12 @@ import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
 import { startWebhookDelivery, type WebhookDelivery } from "../src/webhooks/index.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
+let databaseUrl: string;
 let db: Database;
 let keys: SigningKeys;
 beforeAll(async () => {
-  db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
+  databaseUrl = await createMigratedDatabase(inject("postgresUrl"));
+  db = createDatabase(databaseUrl);
   keys = await openSigningKeys(db, ["a-secret-of-16-chars"]);
 });
 afterAll(() => db.$disconnect());
@@ -205,3 +207,22 @@ async function until(condition: () => Promise<boolean>, deadlineMs = 30_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe("stopping", () => {
+  it("lets an attempt in flight finish and records it before the pool closes, so a stopped instance leaves nothing leased", async () => {
+    const hooks = await receiver(() => new Promise((answer) => setTimeout(() => answer(200), 500)));
+    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "stopping@example.com" });
+    // Its own pool, closed right after stop() as scripts/run.ts closes the app's.
+    const pool = createDatabase(databaseUrl);
+    const delivery = startWebhookDelivery({ db: pool, keys, audience, maxAttempts: 40 });
+    await until(async () => hooks.requests.length === 1);
+
+    await delivery.stop();
+    await pool.$disconnect();
+
+    expect(hooks.accepted()).toHaveLength(1);
+    expect(await pendingFor(hooks.url)).toEqual([
+      expect.objectContaining({ attempts: 1, nextAttemptAt: null, deliveredAt: expect.any(Date) }),
+    ]);
+  });
+});

@@ -9,8 +9,8 @@ export interface ReceivedWebhook {
   status: number;
 }
 
-/** What the receiver does with the n-th request (from 1): answer with a status, or never answer. */
-export type Answer = (request: number) => number | "no answer";
+/** What the receiver does with the n-th request (from 1): answer with a status (maybe later), or never answer. */
+export type Answer = (request: number) => number | Promise<number> | "no answer";
 
 export interface WebhookReceiver {
   /** The callback URL, e.g. http://127.0.0.1:41234/hooks; the same across down() and up(). */
@@ -41,13 +41,14 @@ export async function startWebhookReceiver(answer: Answer = () => 200): Promise<
     server = createServer(async (request, response) => {
       let text = "";
       for await (const chunk of request) text += chunk;
-      const status = answer(requests.length + 1);
+      const answered = answer(requests.length + 1);
       const received = { contentType: request.headers["content-type"], body: JSON.parse(text), status: 0 };
       requests.push(received);
-      if (status === "no answer") {
+      if (answered === "no answer") {
         hanging.add(() => response.destroy());
         return;
       }
+      const status = await answered;
       received.status = status;
       response.writeHead(status).end();
     });
