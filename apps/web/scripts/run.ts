@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@enroll/api/config";
 import { log } from "@enroll/api/log";
 import { openSigningKeys } from "@enroll/api/sessions/keys";
+import { startWebhookDelivery } from "@enroll/api/webhooks";
 import { createDatabase } from "@enroll/db";
 import {
   DataFolderInUseError,
@@ -101,7 +102,14 @@ running.push({ name: "the pool", stop: () => db.$disconnect() });
 const keys = await openSigningKeys(db, config.secrets.keys).catch((error: Error) =>
   fail(`Could not open the session keys in the database: ${error.message}`),
 );
-const server = await startServer({ context: { config, db, keys }, dev: mode === "dev" }).catch(async (error: Error) => {
+// Delivers the webhook outbox's events beside the server: stopped after it (the server's last
+// sign-ups may still wake it), before the pool its attempts are recorded through.
+const webhookDelivery = config.webhooks.enabled
+  ? startWebhookDelivery({ db, keys, audience: config.session.audience, maxAttempts: config.webhooks.maxAttempts })
+  : undefined;
+if (webhookDelivery) running.push({ name: "webhook delivery (attempts in flight may finish)", stop: () => webhookDelivery.stop() });
+const server = await startServer({ context: { config, db, keys, webhookDelivery }, dev: mode === "dev" }).catch(async (error: Error) => {
+  await webhookDelivery?.stop();
   await db.$disconnect();
   await database.stop();
   return fail(`Could not serve on port ${config.port} (PORT picks another): ${error.message}`);

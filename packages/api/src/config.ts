@@ -1,5 +1,6 @@
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
+import { webhookHooks, WEBHOOK_DEFAULT_MAX_ATTEMPTS, type WebhookHook } from "./webhooks/hooks.ts";
 
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 
@@ -95,6 +96,9 @@ const environment = z.object({
   SESSION_COOKIE_SECURE: flag.default(true),
   SESSION_COOKIE_HTTP_ONLY: flag.default(true),
   SESSION_COOKIE_SAME_SITE: z.enum(["strict", "lax", "none"]).default("strict"),
+  WEBHOOKS_ENABLED: flag.default(false),
+  WEBHOOKS_HOOKS: webhookHooks.default([]),
+  WEBHOOKS_MAX_ATTEMPTS: count(1_000).default(WEBHOOK_DEFAULT_MAX_ATTEMPTS),
 });
 
 /** The names of every setting, as the environment and .env.example spell them. */
@@ -164,6 +168,8 @@ export interface Config {
       sameSite: "strict" | "lax" | "none";
     };
   };
+  /** Whether events are written and delivered, where they are posted, and how often each is tried. */
+  webhooks: { enabled: boolean; hooks: WebhookHook[]; maxAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -237,6 +243,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         httpOnly: settings.SESSION_COOKIE_HTTP_ONLY,
         sameSite: settings.SESSION_COOKIE_SAME_SITE,
       },
+    },
+    webhooks: {
+      enabled: settings.WEBHOOKS_ENABLED,
+      hooks: settings.WEBHOOKS_HOOKS,
+      maxAttempts: settings.WEBHOOKS_MAX_ATTEMPTS,
     },
   };
 }

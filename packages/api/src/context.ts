@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { HttpRequest, ResponseHeaders } from "./http/exchange.ts";
 import type { SignUpRateLimiter } from "./limits/rate-limit.ts";
 import type { SigningKeys } from "./sessions/keys.ts";
+import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 /** What every service needs: the configuration and the database. Knows nothing about HTTP. */
 export interface Context {
@@ -12,6 +13,8 @@ export interface Context {
   keys: SigningKeys;
   /** The sign-up limit per client, shared by both doors; none when rate limiting is off. */
   rateLimiter?: SignUpRateLimiter;
+  /** Delivers committed webhook events; a sign-up that wrote some wakes it. None where nothing delivers. */
+  webhookDelivery?: Pick<WebhookDelivery, "wake">;
   /** What the doors learned of the request being answered; absent for in-process callers. */
   request?: RequestScope;
 }

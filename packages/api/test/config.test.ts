@@ -166,3 +166,46 @@ describe("the session settings", () => {
     ]);
   });
 });
+
+describe("the webhooks' settings", () => {
+  const hooks = '[{"callback":"https://shop.example/hooks","events":["user.create"]},{"callback":"http://127.0.0.1:4000/all","events":["user"]}]';
+
+  it("are off by default, with no hooks, each event tried 40 times", () => {
+    expect(loadConfig({}).webhooks).toEqual({ enabled: false, hooks: [], maxAttempts: 40 });
+  });
+
+  it("read WEBHOOKS_HOOKS as the reference's JSON list of callbacks and events", () => {
+    expect(loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: hooks, WEBHOOKS_MAX_ATTEMPTS: "5" }).webhooks).toEqual({
+      enabled: true,
+      hooks: [
+        { callback: "https://shop.example/hooks", events: ["user.create"] },
+        { callback: "http://127.0.0.1:4000/all", events: ["user"] },
+      ],
+      maxAttempts: 5,
+    });
+  });
+
+  it("also read the hooks as the reference takes them from its environment: JSON objects separated by ;", () => {
+    const semicolons = '{"callback":"https://shop.example/hooks","events":["user.create"]}; {"callback":"http://127.0.0.1:4000/all","events":["user"]}';
+
+    expect(loadConfig({ WEBHOOKS_HOOKS: semicolons }).webhooks.hooks).toEqual(loadConfig({ WEBHOOKS_HOOKS: hooks }).webhooks.hooks);
+    expect(loadConfig({ WEBHOOKS_HOOKS: '{"callback":"https://a.example/?x=1;y=2","events":["user"]}' }).webhooks.hooks).toEqual([
+      { callback: "https://a.example/?x=1;y=2", events: ["user"] },
+    ]);
+  });
+
+  it("refuse a list that is not JSON, a callback that is not an http(s) URL and a hook without events, naming them", () => {
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: "[{callback:" })).toThrow('WEBHOOKS_HOOKS="[{callback:" is not valid: must be JSON');
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: '"https://a.example"' })).toThrow("must be a JSON list of");
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: '[{"callback":"ftp://a.example","events":["user"]}]' })).toThrow(
+      "each callback must be an http:// or https:// URL",
+    );
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: '[{"callback":"https://a.example","events":[]}]' })).toThrow(
+      "each hook needs at least one event",
+    );
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: '[{"callback":"https://a.example","events":["User Create"]}]' })).toThrow(
+      'each event must be a dotted name such as "user.create"',
+    );
+    expect(() => loadConfig({ WEBHOOKS_MAX_ATTEMPTS: "0" })).toThrow('WEBHOOKS_MAX_ATTEMPTS="0" is not valid');
+  });
+});

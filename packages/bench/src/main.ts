@@ -28,6 +28,7 @@ import {
   startBaselineServer,
   type ServerUnderTest,
 } from "./servers.ts";
+import { startBenchReceiver, untilDelivered, type WebhookCheck } from "./webhook-receiver.ts";
 
 const options = (() => {
   try {
@@ -55,7 +56,11 @@ const coldStartsMs: number[] = [];
 /** When the app was measured: the profile is read for these stretches only, not start-up or idle time. */
 const appMeasured: TimeWindow[] = [];
 const profileDir = options.cpuProfile ? await mkdtemp(path.join(os.tmpdir(), "enroll-bench-profile-")) : undefined;
+const receiver = options.webhooks ? await startBenchReceiver() : undefined;
 const appEnv = {
+  ...(receiver
+    ? { WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify([{ callback: receiver.url, events: ["user.create"] }]) }
+    : {}),
   DATABASE_POOL_SIZE: String(config.databasePoolSize),
   // The rate limiter is part of every sign-up, so it runs, but every request comes from 127.0.0.1,
   // thousands a second: its limit is set where it never refuses one.
@@ -87,6 +92,7 @@ try {
 } finally {
   await baseline.stop();
   await database.close();
+  await receiver?.close();
 }
 const profile = profileDir ? await summarizeProfiles(await profilesIn(profileDir), appMeasured) : undefined;
 
@@ -129,7 +135,9 @@ await writeFile(
 );
 console.log(`\nWritten to ${options.out}`);
 
-const inconsistent = cells.filter((cell) => !cell.rows.consistent || cell.measurement.errors > 0);
+const inconsistent = cells.filter(
+  (cell) => !cell.rows.consistent || cell.measurement.errors > 0 || (cell.webhooks && !cell.webhooks.consistent),
+);
 if (inconsistent.length > 0) {
   console.error(`\n${inconsistent.length} cell(s) with errors or rows that do not match the 200 responses.`);
   process.exitCode = 1;
@@ -151,6 +159,7 @@ async function runCell(
   const ledger = new SignUpLedger(`${runId}-${cells.length}-`, workload.duplicateShare);
   const load = { connections, warmupSeconds, seconds: durationSeconds, expectedStatuses: workload.expectedStatuses };
   const window = { from: 0, to: 0 };
+  const receivedBefore = receiver?.received() ?? 0;
   let cpuAtStart = 0;
   let cpuMs = 0;
   await resetPeakRss(server.pid);
@@ -170,12 +179,25 @@ async function runCell(
   const { requestsPerSecond, latencyMs } = measurement;
   const served = Object.values(measurement.responses).reduce((sum, count) => sum + count, 0);
   const cpuMsPerRequest = Math.round((1000 * cpuMs) / served) / 1000;
+  // Deliveries that lag behind the load are finished before the next cell, and their CPU counted.
+  const webhooks: (WebhookCheck & { cpuMsPerRequestWithDelivery: number }) | undefined =
+    receiver && door !== doors.baseline
+      ? {
+          ...(await untilDelivered(client, { prefix: ledger.prefix, signedUp: rows.signedUp, receiver, receivedBefore })),
+          cpuMsPerRequestWithDelivery: Math.round((1000 * (cpuMilliseconds(server.pid) - cpuAtStart)) / served) / 1000,
+        }
+      : undefined;
   console.log(
     `${door.name} · ${workload.name} · ${connections} conn.: ${requestsPerSecond.toFixed(0)} req/s, ` +
       `p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, errors ${measurement.errors}, ` +
       `${cpuMsPerRequest} CPU ms/req, ${peakRssMb} MB; ${rows.signedUpAndAnswered} sign-ups in the database for ` +
       `${rows.created} 200s, ${rows.signedUp - rows.signedUpAndAnswered} more whose answers were cut off at the end` +
-      (rows.consistent ? "" : ": ROWS DO NOT MATCH"),
+      (rows.consistent ? "" : ": ROWS DO NOT MATCH") +
+      (webhooks
+        ? `; webhooks: ${webhooks.delivered} delivered, the last ${webhooks.drainSeconds.toFixed(1)} s after the load, ` +
+          `${webhooks.cpuMsPerRequestWithDelivery} CPU ms/req with their delivery` +
+          (webhooks.consistent ? "" : ": WEBHOOKS DO NOT MATCH THE SIGN-UPS")
+        : ""),
   );
   return {
     round,
@@ -187,6 +209,7 @@ async function runCell(
     cpuMsPerRequest,
     peakRssMb,
     rows,
+    webhooks,
   };
 }
 

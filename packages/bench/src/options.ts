@@ -11,6 +11,8 @@ export interface Options {
   scenarios: ScenarioName[];
   /** Profile the app's process with V8's profiler and print where its time went. */
   cpuProfile: boolean;
+  /** The app sends a user.create webhook per sign-up to a receiver on loopback. */
+  webhooks: boolean;
   /** Where the JSON report goes. */
   out: string;
 }
@@ -23,6 +25,8 @@ export const usage = `Usage: pnpm bench [options]
   --connections <list>  concurrent connections, e.g. 1,16,64 (the default)
   --scenarios <list>    any of rest, trpc, mix (default: all three)
   --cpu-prof            profile the app under load and print where its time went
+  --webhooks            the app posts each sign-up's user.create webhook to a receiver on loopback;
+                        after each app cell, waits until all are delivered (the baseline sends none)
   --out <file>          the JSON report (default packages/bench/results/latest.json)
   --help                this text
 Environment: DATABASE_URL (a server to create a fresh database on; default: embedded PostgreSQL),
@@ -43,6 +47,7 @@ export function readOptions(args: string[]): Options {
       rounds: { type: "string", default: "3" },
       scenarios: { type: "string", default: Object.keys(scenarios).join(",") },
       "cpu-prof": { type: "boolean", default: false },
+      webhooks: { type: "boolean", default: false },
       out: { type: "string", default: new URL("../results/latest.json", import.meta.url).pathname },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -58,6 +63,7 @@ export function readOptions(args: string[]): Options {
       return name as ScenarioName;
     }),
     cpuProfile: values["cpu-prof"],
+    webhooks: values.webhooks,
     out: values.out,
   };
 }

@@ -1,5 +1,6 @@
 import type { RowCheck } from "./database.ts";
 import type { Measurement } from "./load.ts";
+import type { WebhookCheck } from "./webhook-receiver.ts";
 import { doors, workloads } from "./scenarios.ts";
 
 export interface CellResult {
@@ -15,6 +16,8 @@ export interface CellResult {
   /** The serving process's highest resident set size during the cell, warm-up included. */
   peakRssMb: number;
   rows: RowCheck;
+  /** With --webhooks, for app cells: the cell's events, and the CPU per request counted until the last was delivered. */
+  webhooks?: WebhookCheck & { cpuMsPerRequestWithDelivery: number };
 }
 
 /** One door under one workload and connection count: the median of its rounds. */

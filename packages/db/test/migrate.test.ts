@@ -72,6 +72,7 @@ describe("migrateDatabase", () => {
       "primary_emails",
       "sessions",
       "users",
+      "webhook_deliveries",
     ]);
     expect(await migrationRows()).toEqual(
       names.map((migration_name) => ({ migration_name, finished: true, rolled_back: false })),

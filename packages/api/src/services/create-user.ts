@@ -8,6 +8,8 @@ import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
 import { addCookie, emailIdCookie } from "../http/cookies.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
 import { handOver, sessionFor, sessionRowStep, signSessionToken, type SessionToStart } from "../sessions/sessions.ts";
+import { callbacksFor } from "../webhooks/hooks.ts";
+import { queueUserCreated } from "../webhooks/outbox.ts";
 
 export function assertSignUpAllowed(config: Config): void {
   if (!config.account.allowSignup) throw new SignUpDisabledError();
@@ -62,9 +64,9 @@ function signUpSteps(userId: string, email: string, claimWhen?: Prisma.Sql): Pri
       ON CONFLICT (address) DO UPDATE
         SET user_id = excluded.user_id, updated_at = excluded.updated_at
         WHERE emails.user_id IS NULL
-      RETURNING id, user_id
+      RETURNING id, user_id, address, verified, created_at, updated_at
     ), new_user AS (
-      INSERT INTO users (id) SELECT user_id FROM claimed_email
+      INSERT INTO users (id) SELECT user_id FROM claimed_email RETURNING id, created_at, updated_at
     ), new_primary_email AS (
       INSERT INTO primary_emails (email_id, user_id) SELECT id, user_id FROM claimed_email
     ), signed_up AS (
@@ -117,12 +119,18 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
   const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
   const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : undefined;
   const sessionRow = session && sessionRowStep(session, config);
+  // As the reference, a sign-up whose address waits to be verified sends no webhook.
+  const webhookCallbacks = requireVerification ? [] : callbacksFor(config.webhooks, "user.create");
+  const queued = webhookCallbacks.length > 0 ? queueUserCreated(webhookCallbacks) : undefined;
   // Promise.all leaves neither failure unobserved.
   const [{ created, replayed }, token] = await Promise.all([
-    signUp(context, input, key, (claimWhen) => stepsOf(steps(userId, input.email, claimWhen), sessionRow, audited)),
+    signUp(context, input, key, (claimWhen) => stepsOf(steps(userId, input.email, claimWhen), sessionRow, audited, queued)),
     session && signSessionToken(context, { sessionId: session.id, userId, address: input.email }),
   ]);
-  if (!replayed) logUserCreated(context, { userId: created.user_id, actorEmail });
+  if (!replayed) {
+    logUserCreated(context, { userId: created.user_id, actorEmail });
+    if (queued) context.webhookDelivery?.wake();
+  }
   if (session && token && !replayed) handOver(context, session, token, created.email_id);
   else if (request) addCookie(request.responseHeaders, emailIdCookie(created.email_id, config.session.cookie));
   return created;

@@ -1,0 +1,1 @@
+export { startWebhookDelivery, type WebhookDelivery } from "./delivery.ts";

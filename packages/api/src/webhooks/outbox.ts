@@ -1,0 +1,97 @@
+import { Prisma, type Database } from "@enroll/db";
+import type { WebhookEvent } from "./hooks.ts";
+
+/** A timestamp column as the reference writes times in JSON: UTC, RFC 3339, as Prisma reads it. */
+function utcText(column: string): Prisma.Sql {
+  return Prisma.raw(`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+}
+
+/**
+ * The sign-up's outbox step, a CTE for the sign-up statement's WITH clause (services/create-user.ts):
+ * one `user.create` row per callback, written only when the statement created a user (it reads the
+ * `claimed_email` and `new_user` steps), in the sign-up's own transaction, so no event exists
+ * without its user and no user without its event. The `data` is the user as it was created.
+ * Leave the step out, and no event is written (webhooks off, or a sign-up that sends none).
+ */
+export function queueUserCreated(callbacks: readonly string[]): Prisma.Sql {
+  return Prisma.sql`
+    queued_webhooks AS (
+      INSERT INTO webhook_deliveries (event, callback, data)
+      SELECT ${"user.create" satisfies WebhookEvent}, callback, json_build_object(
+        'id', new_user.id,
+        'created_at', ${utcText("new_user.created_at")},
+        'updated_at', ${utcText("new_user.updated_at")},
+        'emails', json_build_array(json_build_object(
+          'id', claimed_email.id,
+          'address', claimed_email.address,
+          'is_verified', claimed_email.verified,
+          'is_primary', true,
+          'created_at', ${utcText("claimed_email.created_at")},
+          'updated_at', ${utcText("claimed_email.updated_at")}
+        ))
+      )
+      FROM new_user JOIN claimed_email ON claimed_email.user_id = new_user.id
+        CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback
+    )`;
+}
+
+/** An event due for an attempt, leased to the instance that claimed it. */
+export interface DueDelivery {
+  id: string;
+  event: WebhookEvent;
+  callback: string;
+  data: unknown;
+  /** Counting the attempt about to be made. */
+  attempts: number;
+}
+
+/**
+ * How long a claimed delivery is left to the instance that claimed it: three times what an attempt
+ * may take (its 5 s timeout), so that it is not claimed twice while it runs, yet short enough that
+ * the attempts of an instance that died are made by another (or by itself, restarted) soon after.
+ */
+const LEASE_SECONDS = 15;
+
+/**
+ * Claims up to `limit` deliveries that are due, oldest first, and leases them. `SKIP LOCKED` lets
+ * instances claim side by side without waiting for each other or taking the same row.
+ */
+export async function claimDueDeliveries(db: Database, limit: number): Promise<DueDelivery[]> {
+  return db.$queryRaw<DueDelivery[]>`
+    UPDATE webhook_deliveries AS delivery
+    SET attempts = delivery.attempts + 1, next_attempt_at = now() + make_interval(secs => ${LEASE_SECONDS}::int)
+    FROM (
+      SELECT id FROM webhook_deliveries WHERE next_attempt_at <= now()
+      ORDER BY next_attempt_at LIMIT ${limit}::int FOR UPDATE SKIP LOCKED
+    ) AS due
+    WHERE delivery.id = due.id
+    RETURNING delivery.id, delivery.event, delivery.callback, delivery.data, delivery.attempts`;
+}
+
+/** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
+export interface AttemptOutcome {
+  id: string;
+  failure: string | undefined;
+  retryInMs: number | null;
+}
+
+/**
+ * Records a batch of attempts in one statement: a delivered row is done; a failed one keeps its
+ * failure and is due again after its delay, or, with no attempts left, is given up for good and
+ * stays, with `failed_at` and its last failure, for an operator.
+ */
+export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): Promise<void> {
+  await db.$executeRaw`
+    UPDATE webhook_deliveries AS delivery
+    SET delivered_at = CASE WHEN outcome.failure IS NULL THEN now() END,
+        failed_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NULL THEN now() END,
+        last_error = outcome.failure,
+        next_attempt_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NOT NULL
+                               THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
+    FROM unnest(
+      ${outcomes.map(({ id }) => id)}::uuid[],
+      ${outcomes.map(({ failure }) => failure ?? null)}::text[],
+      ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
+    ) AS outcome(id, failure, retry_in_ms)
+    WHERE delivery.id = outcome.id`;
+}
