@@ -60,7 +60,7 @@ const goDuration = z
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const environment = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
-  AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: flag.default(false),
+  AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: flag.default(true),
   AUDIT_LOG_STORAGE_ENABLED: flag.default(true),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" })

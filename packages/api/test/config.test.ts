@@ -106,9 +106,9 @@ describe("the public routes' CORS settings", () => {
 });
 
 describe("the audit log's and verification's settings", () => {
-  it("store entries, write none to stdout and require no verification by default", () => {
+  it("store entries, also write each to stdout (the reference's default) and require no verification by default", () => {
     const { auditLog, email } = loadConfig({});
-    expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: false });
+    expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: true });
     expect(email).toEqual({ requireVerification: false });
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { appOnFreshDatabase } from "../support/app.ts";
 import { callMutation, postUser, type Answer } from "../support/rest.ts";
 
-const running = appOnFreshDatabase({ AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: "true" });
+// The default settings: entries are stored and written to stdout.
+const running = appOnFreshDatabase();
 
 const userIdOf = (answer: Answer) => {
   const body = answer.body as { user_id?: string; result?: { data: { user_id: string } } };
