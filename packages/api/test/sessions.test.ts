@@ -82,6 +82,21 @@ describe("the session of a sign-up", () => {
     expect(await db.session.count({ where: { expiresAt: { lte: new Date() } } })).toBe(Math.max(expired - 2, 0));
   });
 
+  it("is refused, with SESSION_ISSUER set, when its token names another issuer or none", async () => {
+    const issuer = { SESSION_ISSUER: "https://enroll.example" };
+    const signedUp = requestWith({}, issuer);
+    const created = await createUser(signedUp, { email: "issuer@example.com" });
+    const { session_id: sessionId } = decodeJwt(tokenIn(signedUp));
+    const claims = { sub: created.user_id, session_id: sessionId, aud: ["localhost"] };
+    const me = (token: string) => createCaller(requestWith({ authorization: `Bearer ${token}` }, issuer)).auth.me();
+
+    await expect(me(tokenIn(signedUp))).resolves.toMatchObject({ id: created.user_id });
+    for (const iss of [{ iss: "https://elsewhere.example" }, {}]) {
+      const token = await keys.sign({ ...claims, ...iss }, { expiresInSeconds: 60 });
+      await expect(me(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    }
+  });
+
   it("is revoked by auth.logout: auth.me refuses its token afterwards with UNAUTHORIZED", async () => {
     const signedUp = requestWith();
     const created = await createUser(signedUp, { email: "logout@example.com" });

@@ -34,9 +34,10 @@ export interface SigningKeys {
   sign(claims: JWTPayload, options: { expiresInSeconds: number }): Promise<string>;
   /**
    * The claims of `token` when it is an RS256 JWT signed by one of our keys, not expired, and (when
-   * `audience` is given) for one of those audiences; otherwise throws jose's error.
+   * `audience` and `issuer` are given) for one of those audiences and from that issuer; otherwise
+   * throws jose's error.
    */
-  verify(token: string, options?: { audience?: string | string[] }): Promise<JWTPayload>;
+  verify(token: string, options?: { audience?: string | string[]; issuer?: string }): Promise<JWTPayload>;
   /** The public halves of every key, as `/.well-known/jwks.json` serves them. */
   publicJwks(): { keys: JWK[] };
 }
@@ -159,8 +160,8 @@ async function signingKeysOf(keyPairs: KeyPair[]): Promise<SigningKeys> {
         .setExpirationTime(issuedAt + expiresInSeconds)
         .sign(signingKey);
     },
-    verify: async (token, { audience } = {}) => {
-      const { payload } = await jwtVerify(token, verificationKeys, { algorithms: [SIGNING_ALGORITHM], audience });
+    verify: async (token, { audience, issuer } = {}) => {
+      const { payload } = await jwtVerify(token, verificationKeys, { algorithms: [SIGNING_ALGORITHM], audience, issuer });
       return payload;
     },
     publicJwks: () => publicJwks,

@@ -82,13 +82,15 @@ const sessionClaims = z.object({ sub: z.uuid(), session_id: z.uuid() });
 
 /**
  * Whose session the request carries. The token must be an RS256 JWT signed by one of our keys, not
- * expired, for our audience, and its `session_id` must name a live session of its `sub`: a session
- * deleted (logout) or expired refuses the token on every instance. Marks the session as used.
+ * expired, for our audience, from our issuer when SESSION_ISSUER names one, and its `session_id`
+ * must name a live session of its `sub`: a session deleted (logout) or expired refuses the token on
+ * every instance. Marks the session as used.
  */
 export async function authenticate({ config, db, keys, request }: Context): Promise<{ userId: string; sessionId: string }> {
   const token = sessionTokenOf(request, config.session);
   if (!token) throw new UnauthorizedError();
-  const claims = await keys.verify(token, { audience: config.session.audience }).catch(() => {
+  const { audience, issuer } = config.session;
+  const claims = await keys.verify(token, { audience, issuer }).catch(() => {
     throw new UnauthorizedError();
   });
   const parsed = sessionClaims.safeParse(claims);
