@@ -184,6 +184,27 @@ describe("delivery", () => {
     expect(hooks.requests).toHaveLength(3);
   });
 
+  it("removes delivered events a week after their delivery as it records new ones, and keeps those given up", async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const old = `http://127.0.0.1:9/${randomUUID()}`;
+    const row = (deliveredAt: Date | null, failedAt: Date | null) => ({
+      event: "user.create", callback: old, data: {}, attempts: 1, nextAttemptAt: null, deliveredAt, failedAt,
+    });
+    await db.webhookDelivery.createMany({
+      data: [row(daysAgo(8), null), row(daysAgo(9), null), row(daysAgo(6), null), row(null, daysAgo(30))],
+    });
+    const hooks = await receiver();
+    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "sweeps@example.com" });
+    deliver();
+
+    await deliveredRow(hooks.url);
+
+    const left = await pendingFor(old);
+    expect(left).toHaveLength(2);
+    expect(left.filter(({ failedAt }) => failedAt !== null)).toHaveLength(1);
+    expect(left.find(({ deliveredAt }) => deliveredAt !== null)!.deliveredAt!.getTime()).toBeGreaterThan(daysAgo(7).getTime());
+  });
+
   it("shares the outbox between instances: each event is posted once, and every one arrives", async () => {
     const hooks = await receiver();
     const config = hooksTo({ callback: hooks.url, events: ["user.create"] });

@@ -68,6 +68,13 @@ export async function claimDueDeliveries(db: Database, limit: number): Promise<D
     RETURNING delivery.id, delivery.event, delivery.callback, delivery.data, delivery.attempts`;
 }
 
+/**
+ * How long a delivered event is kept, for an operator to see what went where: recording a batch of
+ * attempts also removes up to twice as many events delivered longer ago than this, so the table
+ * holds about this many days of deliveries with no job to run. Given-up events are never removed.
+ */
+export const DELIVERED_KEPT_DAYS = 7;
+
 /** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
 export interface AttemptOutcome {
   id: string;
@@ -78,20 +85,30 @@ export interface AttemptOutcome {
 /**
  * Records a batch of attempts in one statement: a delivered row is done; a failed one keeps its
  * failure and is due again after its delay, or, with no attempts left, is given up for good and
- * stays, with `failed_at` and its last failure, for an operator.
+ * stays, with `failed_at` and its last failure, for an operator. The same statement removes
+ * deliveries older than DELIVERED_KEPT_DAYS.
  */
 export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): Promise<void> {
   await db.$executeRaw`
-    UPDATE webhook_deliveries AS delivery
-    SET delivered_at = CASE WHEN outcome.failure IS NULL THEN now() END,
-        failed_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NULL THEN now() END,
-        last_error = outcome.failure,
-        next_attempt_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NOT NULL
-                               THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
-    FROM unnest(
-      ${outcomes.map(({ id }) => id)}::uuid[],
-      ${outcomes.map(({ failure }) => failure ?? null)}::text[],
-      ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
-    ) AS outcome(id, failure, retry_in_ms)
-    WHERE delivery.id = outcome.id`;
+    WITH recorded AS (
+      UPDATE webhook_deliveries AS delivery
+      SET delivered_at = CASE WHEN outcome.failure IS NULL THEN now() END,
+          failed_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NULL THEN now() END,
+          last_error = outcome.failure,
+          next_attempt_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NOT NULL
+                                 THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
+      FROM unnest(
+        ${outcomes.map(({ id }) => id)}::uuid[],
+        ${outcomes.map(({ failure }) => failure ?? null)}::text[],
+        ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
+      ) AS outcome(id, failure, retry_in_ms)
+      WHERE delivery.id = outcome.id
+    ), swept AS (
+      DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE delivered_at < now() - make_interval(days => ${DELIVERED_KEPT_DAYS}::int)
+        ORDER BY delivered_at LIMIT ${2 * outcomes.length}::int FOR UPDATE SKIP LOCKED
+      )
+    )
+    SELECT`;
 }
