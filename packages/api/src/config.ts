@@ -101,6 +101,12 @@ const environment = z.object({
   WEBHOOKS_MAX_ATTEMPTS: count(1_000).default(WEBHOOK_DEFAULT_MAX_ATTEMPTS),
 });
 
+/**
+ * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the
+ * tokens that webhook callbacks carry in their paths. A wrong one is refused by its name alone.
+ */
+const SETTINGS_WITH_SECRETS = new Set(["SECRETS_KEYS", "DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "WEBHOOKS_HOOKS"]);
+
 /** The names of every setting, as the environment and .env.example spell them. */
 export const settingNames = Object.keys(environment.shape);
 
@@ -184,8 +190,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      // Secrets never reach a log, not even a wrong one.
-      const shown = key === "SECRETS_KEYS" ? key : `${key}=${JSON.stringify(env[key])}`;
+      // Secrets never reach a log, not even a wrong one: nor do the passwords and tokens of URLs.
+      const shown = SETTINGS_WITH_SECRETS.has(key) ? key : `${key}=${JSON.stringify(env[key])}`;
       return `${shown} is not valid: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);

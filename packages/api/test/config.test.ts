@@ -128,6 +128,19 @@ describe("SECRETS_KEYS", () => {
     expect(start).toThrow("SECRETS_KEYS is not valid: each secret must be at least 16 characters long");
     expect(start).not.toThrow("too-short");
   });
+
+  it("never repeats a value that may hold a password or a token: database and Redis URLs, webhook callbacks", () => {
+    for (const [key, value] of [
+      ["DATABASE_URL", "postgres://enroll:s3cr#t/x@db:5432/enroll"],
+      ["DATABASE_DIRECT_URL", "mysql://enroll:s3cr#t@db/enroll"],
+      ["REDIS_URL", "http://:s3cr#t@cache:6379"],
+      ["WEBHOOKS_HOOKS", '[{"callback":"https://hooks.example/s3cr#t","events":["user"]},{"callback":"ftp://x","events":["user"]}]'],
+    ]) {
+      const start = () => loadConfig({ DATABASE_URL: "postgres://localhost/enroll", [key]: value });
+      expect(start).toThrow(`${key} is not valid`);
+      expect(start).not.toThrow("s3cr#t");
+    }
+  });
 });
 
 describe("the session settings", () => {
@@ -192,10 +205,14 @@ describe("the webhooks' settings", () => {
     expect(loadConfig({ WEBHOOKS_HOOKS: '{"callback":"https://a.example/?x=1;y=2","events":["user"]}' }).webhooks.hooks).toEqual([
       { callback: "https://a.example/?x=1;y=2", events: ["user"] },
     ]);
+    // A `};{` inside a callback is part of it, and a trailing `;` ends the list.
+    expect(loadConfig({ WEBHOOKS_HOOKS: '{"callback":"http://a.example/?q=};{x","events":["user"]};' }).webhooks.hooks).toEqual([
+      { callback: "http://a.example/?q=};{x", events: ["user"] },
+    ]);
   });
 
   it("refuse a list that is not JSON, a callback that is not an http(s) URL and a hook without events, naming them", () => {
-    expect(() => loadConfig({ WEBHOOKS_HOOKS: "[{callback:" })).toThrow('WEBHOOKS_HOOKS="[{callback:" is not valid: must be JSON');
+    expect(() => loadConfig({ WEBHOOKS_HOOKS: "[{callback:" })).toThrow("WEBHOOKS_HOOKS is not valid: must be JSON");
     expect(() => loadConfig({ WEBHOOKS_HOOKS: '"https://a.example"' })).toThrow("must be a JSON list of");
     expect(() => loadConfig({ WEBHOOKS_HOOKS: '[{"callback":"ftp://a.example","events":["user"]}]' })).toThrow(
       "each callback must be an http:// or https:// URL",

@@ -24,7 +24,7 @@ describe("configuration checked at start", () => {
     [{ AUDIT_LOG_STORAGE_ENABLED: "off" }, 'AUDIT_LOG_STORAGE_ENABLED="off" is not valid'],
     [{ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "*" }, "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site"],
     [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
-    [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, 'WEBHOOKS_HOOKS="https://shop.example/hooks" is not valid: must be JSON'],
+    [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, "WEBHOOKS_HOOKS is not valid: must be JSON"],
     [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);

@@ -13,11 +13,29 @@ const hook = z.object({
 export type WebhookHook = z.infer<typeof hook>;
 
 /**
- * The reference's own environment form of its hooks, JSON objects separated by `;`
- * (`{"callback":…,"events":[…]};{"callback":…}`), as a JSON list; a JSON list as it is.
+ * The hooks as parsed JSON: a JSON list as it is, or the reference's own environment form, JSON
+ * objects separated by `;` (`{"callback":…,"events":[…]};{"callback":…}`), as a list. A `;` inside
+ * a callback is kept: pieces are joined back until they parse. Throws when the text is not JSON.
  */
-function asJsonList(text: string): string {
-  return text.trimStart().startsWith("{") ? `[${text.split(/(?<=\})\s*;\s*(?=\{)/).join(",")}]` : text;
+function parseHooks(text: string): unknown {
+  if (!text.trimStart().startsWith("{")) return JSON.parse(text);
+  const hooks: unknown[] = [];
+  let pending = "";
+  for (const piece of text.split(";")) {
+    pending = pending === "" ? piece : `${pending};${piece}`;
+    if (pending.trim() === "") {
+      pending = "";
+      continue;
+    }
+    try {
+      hooks.push(JSON.parse(pending));
+      pending = "";
+    } catch {
+      // Not whole yet: the `;` was inside a string.
+    }
+  }
+  if (pending !== "") JSON.parse(pending);
+  return hooks;
 }
 
 /**
@@ -29,7 +47,7 @@ export const webhookHooks = z
   .string()
   .transform((text, context) => {
     try {
-      return JSON.parse(asJsonList(text)) as unknown;
+      return parseHooks(text);
     } catch {
       context.addIssue({ code: "custom", message: 'must be JSON, e.g. [{"callback":"https://example.org/hooks","events":["user.create"]}]' });
       return z.NEVER;
