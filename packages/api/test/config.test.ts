@@ -135,7 +135,7 @@ describe("SECRETS_KEYS", () => {
       ["DATABASE_DIRECT_URL", "mysql://enroll:s3cr#t@db/enroll"],
       ["REDIS_URL", "http://:s3cr#t@cache:6379"],
       ["WEBHOOKS_HOOKS", '[{"callback":"https://hooks.example/s3cr#t","events":["user"]},{"callback":"ftp://x","events":["user"]}]'],
-    ]) {
+    ] as const) {
       const start = () => loadConfig({ DATABASE_URL: "postgres://localhost/enroll", [key]: value });
       expect(start).toThrow(`${key} is not valid`);
       expect(start).not.toThrow("s3cr#t");
