@@ -5,6 +5,7 @@ import { createMigratedDatabase } from "@enroll/db/testing";
 import { createUser, forRequest, loadConfig, type Context } from "../src/index.ts";
 import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
 import { startWebhookDelivery, type WebhookDelivery } from "../src/webhooks/index.ts";
+import { claimDueDeliveries, recordOutcomes } from "../src/webhooks/outbox.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 let databaseUrl: string;
@@ -203,6 +204,22 @@ describe("delivery", () => {
     expect(left).toHaveLength(2);
     expect(left.filter(({ failedAt }) => failedAt !== null)).toHaveLength(1);
     expect(left.find(({ deliveredAt }) => deliveredAt !== null)!.deliveredAt!.getTime()).toBeGreaterThan(daysAgo(7).getTime());
+  });
+
+  it("records an attempt only while its lease holds: a late failure cannot undo another instance's delivery", async () => {
+    const callback = `http://127.0.0.1:9/${randomUUID()}`;
+    await db.webhookDelivery.create({ data: { event: "user.create", callback, data: {} } });
+    const [paused] = (await claimDueDeliveries(db, 100)).filter((due) => due.callback === callback);
+    // The paused instance's lease runs out; another instance claims the event again and delivers it.
+    await db.webhookDelivery.updateMany({ where: { callback }, data: { nextAttemptAt: new Date() } });
+    const [reclaimed] = (await claimDueDeliveries(db, 100)).filter((due) => due.callback === callback);
+    await recordOutcomes(db, [{ id: reclaimed!.id, attempts: reclaimed!.attempts, failure: undefined, retryInMs: null }]);
+
+    await recordOutcomes(db, [{ id: paused!.id, attempts: paused!.attempts, failure: "answered 500", retryInMs: 1_000 }]);
+
+    expect(await pendingFor(callback)).toEqual([
+      expect.objectContaining({ attempts: 2, deliveredAt: expect.any(Date), nextAttemptAt: null, lastError: null }),
+    ]);
   });
 
   it("shares the outbox between instances: each event is posted once, and every one arrives", async () => {

@@ -62,7 +62,7 @@ export function startWebhookDelivery({ db, keys, audience, maxAttempts }: Webhoo
       due.map(async (delivery): Promise<AttemptOutcome> => {
         const failure = await post(delivery).catch((error: unknown) => describe(error));
         const retryInMs = failure !== undefined && delivery.attempts < maxAttempts ? retryDelayMs(delivery.attempts) : null;
-        return { id: delivery.id, failure, retryInMs };
+        return { id: delivery.id, attempts: delivery.attempts, failure, retryInMs };
       }),
     );
     try {

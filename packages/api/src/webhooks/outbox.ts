@@ -78,6 +78,8 @@ export const DELIVERED_KEPT_DAYS = 7;
 /** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
 export interface AttemptOutcome {
   id: string;
+  /** The row's attempts when it was claimed for this one (DueDelivery's). */
+  attempts: number;
   failure: string | undefined;
   retryInMs: number | null;
 }
@@ -99,10 +101,13 @@ export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): 
                                  THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
       FROM unnest(
         ${outcomes.map(({ id }) => id)}::uuid[],
+        ${outcomes.map(({ attempts }) => attempts)}::int[],
         ${outcomes.map(({ failure }) => failure ?? null)}::text[],
         ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
-      ) AS outcome(id, failure, retry_in_ms)
-      WHERE delivery.id = outcome.id
+      ) AS outcome(id, attempts, failure, retry_in_ms)
+      -- Only while the lease holds: a row claimed again since (this instance paused past its lease)
+      -- belongs to that later attempt, whose outcome this one must not overwrite.
+      WHERE delivery.id = outcome.id AND delivery.attempts = outcome.attempts
     ), swept AS (
       DELETE FROM webhook_deliveries WHERE id IN (
         SELECT id FROM webhook_deliveries
