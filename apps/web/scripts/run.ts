@@ -99,9 +99,11 @@ const { startServer } = await import("../server.ts");
 const db = createDatabase(database.url, { poolSize: config.databasePoolSize });
 running.push({ name: "the pool", stop: () => db.$disconnect() });
 // Every instance on this database signs and verifies with the same keys, made by the first start.
-const keys = await openSigningKeys(db, config.secrets.keys).catch((error: Error) =>
-  fail(`Could not open the session keys in the database: ${error.message}`),
-);
+const keys = await openSigningKeys(db, config.secrets.keys).catch(async (error: Error) => {
+  await db.$disconnect();
+  await database.stop();
+  return fail(`Could not open the session keys in the database: ${error.message}`);
+});
 // Delivers the webhook outbox's events beside the server: stopped after it (the server's last
 // sign-ups may still wake it), before the pool its attempts are recorded through.
 const webhookDelivery = config.webhooks.enabled
