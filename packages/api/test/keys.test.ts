@@ -75,7 +75,7 @@ describe("openSigningKeys without secrets", () => {
 });
 
 describe("openSigningKeys with SECRETS_KEYS", () => {
-  it("stores one key per secret, encrypted: no private part in the table", async () => {
+  it("stores one key per secret, encrypted: no private part in the table, and 100,000 PBKDF2 rounds from a stolen copy to each secret", async () => {
     const { db } = await freshDatabase();
     const keys = await openSigningKeys(db, [FIRST_SECRET, SECOND_SECRET]);
 
@@ -83,6 +83,7 @@ describe("openSigningKeys with SECRETS_KEYS", () => {
     expect(rows).toHaveLength(2);
     for (const { keyData } of rows) {
       expect(keyData.split(".")).toHaveLength(5);
+      expect(decodeProtectedHeader(keyData)).toMatchObject({ alg: "PBES2-HS256+A128KW", p2c: 100_000 });
       expect(keyData).not.toContain(keys.publicJwks().keys[0]!.n);
     }
     expect(keys.publicJwks().keys).toHaveLength(2);
