@@ -46,14 +46,18 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description The process answers HTTP. Needs no session and is not rate-limited. Any other method answers `405`.
+         * @description The process answers HTTP. Needs no session and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.
          */
         get: operations["healthAlive"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Liveness (headers only)
+         * @description The process answers HTTP. Needs no session and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.
+         */
+        head: operations["healthAliveHead"];
         patch?: never;
         trace?: never;
     };
@@ -66,14 +70,18 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session and is not rate-limited. Any other method answers `405`.
+         * @description The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.
          */
         get: operations["healthReady"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Readiness (headers only)
+         * @description The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.
+         */
+        head: operations["healthReadyHead"];
         patch?: never;
         trace?: never;
     };
@@ -510,7 +518,86 @@ export interface operations {
             };
         };
     };
+    healthAliveHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app is alive */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "alive": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Always true: an answer at all is the news
+                         * @constant
+                         */
+                        alive: true;
+                    };
+                };
+            };
+        };
+    };
     healthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The database answered within a second */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description true with 200, false with 503 */
+                        ready: boolean;
+                    };
+                };
+            };
+            /** @description The database did not answer within a second, or could not be reached */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description true with 200, false with 503 */
+                        ready: boolean;
+                    };
+                };
+            };
+        };
+    };
+    healthReadyHead: {
         parameters: {
             query?: never;
             header?: never;

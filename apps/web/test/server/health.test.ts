@@ -38,11 +38,19 @@ describe("GET /health/alive and /health/ready", () => {
     expect(answers.every((answer) => answer.headers.get("x-ratelimit-limit") === null)).toBe(true);
   });
 
-  it("answer any other method with 405 and Allow: GET", async () => {
+  it("answer HEAD as GET, without the body, for balancers that probe with HEAD", async () => {
+    for (const path of ["/health/alive", "/health/ready"]) {
+      const answer = await fetch(`${app.url}${path}`, { method: "HEAD" });
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe("");
+    }
+  });
+
+  it("answer any other method with 405 and Allow: GET, HEAD", async () => {
     for (const path of ["/health/alive", "/health/ready"]) {
       const answer = await send(app.url, path, { method: "POST" });
       expect(answer).toMatchObject({ status: 405, body: error(405, "Method Not Allowed") });
-      expect(answer.headers.get("allow")).toBe("GET");
+      expect(answer.headers.get("allow")).toBe("GET, HEAD");
     }
   });
 });

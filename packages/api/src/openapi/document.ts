@@ -228,7 +228,7 @@ function probeResponse(description: string, schema: z.ZodType, example: unknown)
 const aliveOperation: ZodOpenApiOperationObject = {
   tags: [HEALTH_TAG],
   summary: "Liveness",
-  description: "The process answers HTTP. Needs no session and is not rate-limited. Any other method answers `405`.",
+  description: "The process answers HTTP. Needs no session and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.",
   operationId: "healthAlive",
   responses: { 200: probeResponse("The app is alive", aliveAnswer, { alive: true }) },
 };
@@ -238,13 +238,18 @@ const readyOperation: ZodOpenApiOperationObject = {
   summary: "Readiness",
   description:
     "The database answers too, within a second: send sign-ups here only while this answers `200`. Needs no session " +
-    "and is not rate-limited. Any other method answers `405`.",
+    "and is not rate-limited. `HEAD` answers the same without the body; any other method answers `405`.",
   operationId: "healthReady",
   responses: {
     200: probeResponse("The database answered within a second", readyAnswer, { ready: true }),
     503: probeResponse("The database did not answer within a second, or could not be reached", readyAnswer, { ready: false }),
   },
 };
+
+/** A probe's HEAD: the GET's answer without its body, for balancers that probe with HEAD. */
+function headersOnly(operation: ZodOpenApiOperationObject): ZodOpenApiOperationObject {
+  return { ...operation, summary: `${operation.summary} (headers only)`, operationId: `${operation.operationId}Head` };
+}
 
 const unauthorized = errorResponse(
   "Unauthorized",
@@ -351,8 +356,8 @@ export function openApiDocument() {
       "/users": {
         post: createUserOperation,
       },
-      "/health/alive": { get: aliveOperation },
-      "/health/ready": { get: readyOperation },
+      "/health/alive": { get: aliveOperation, head: headersOnly(aliveOperation) },
+      "/health/ready": { get: readyOperation, head: headersOnly(readyOperation) },
       "/users/{id}": { get: getUserOperation },
       "/me": { get: meOperation },
       "/logout": { post: logoutOperation },

@@ -14,11 +14,14 @@ function probeAnswer(status: number, body: unknown): HttpResponse {
 }
 
 function methodNotAllowed(): HttpResponse {
-  return jsonResponse(405, toErrorBody(new MethodNotAllowedError()), { Allow: "GET" });
+  return jsonResponse(405, toErrorBody(new MethodNotAllowedError()), { Allow: "GET, HEAD" });
 }
 
-/** Probes (a load balancer's, Kubernetes' httpGet) send GET; any other method is a 405. */
-const isProbe = ({ method }: HttpRequest) => method === "GET";
+/**
+ * Probes send GET (Kubernetes' httpGet) or HEAD (some load balancers; the server leaves the body
+ * out); any other method is a 405.
+ */
+const isProbe = ({ method }: HttpRequest) => method === "GET" || method === "HEAD";
 
 /** `GET /health/alive`: the process answers HTTP. */
 export async function handleAlive(request: HttpRequest): Promise<HttpResponse> {
