@@ -12,10 +12,9 @@ import next from "next";
 import {
   appRouter,
   createTrpcNodeHandler,
-  errorHeaders,
+  errorResponse,
   fromNodeRequest,
   inRequest,
-  jsonResponse,
   isPublicPath,
   openSignUpRateLimiter,
   publicCors,
@@ -23,7 +22,6 @@ import {
   restRouteFor,
   securityHeaders,
   sendNodeResponse,
-  toErrorBody,
   type Context,
 } from "@enroll/api";
 
@@ -69,9 +67,9 @@ export async function startServer({ context, dev }: { context: Context; dev: boo
     const requestId = requestIdOf(request.headers["x-request-id"] as string | undefined);
     inRequest(requestId, () =>
       route(request, response, requestId).catch((error: unknown) => {
-        const body = toErrorBody(error);
+        const answer = errorResponse(error);
         if (response.headersSent) response.destroy();
-        else sendNodeResponse(response, jsonResponse(body.code, body, errorHeaders(body.code)));
+        else sendNodeResponse(response, answer);
       }),
     );
   });

@@ -13,7 +13,7 @@ export { openSigningKeys, type SigningKeys } from "./sessions/keys.ts";
 export { sessionRowStep, signSessionToken } from "./sessions/sessions.ts";
 export { createUser, createUserStatement } from "./services/create-user.ts";
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
-export { jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";
+export { errorResponse, jsonResponse, requestIdOf, type HttpRequest, type HttpResponse } from "./http/exchange.ts";
 export { fromNodeRequest, sendNodeResponse } from "./http/node.ts";
 export { fetchHandler, trpcFetchHandler } from "./http/fetch.ts";
 export { createTrpcNodeHandler } from "./http/trpc-node.ts";

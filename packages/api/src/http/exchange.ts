@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { errorHeaders, toErrorBody } from "../errors.ts";
 
 /**
  * A request as the doors' cores see it, whichever server received it: the node:http server of
@@ -33,4 +34,10 @@ export function requestIdOf(given: string | null | undefined): string {
 
 export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+/** A failure's answer, whichever door or route it came from: the one mapping (toErrorBody), its status's headers, and `headers`. */
+export function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
+  const body = toErrorBody(error);
+  return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
 }

@@ -1,7 +1,6 @@
 import type { AliveAnswer, ReadyAnswer } from "@enroll/validators";
 import type { Context } from "../context.ts";
-import { toErrorBody } from "../errors.ts";
-import { jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
+import { errorResponse, jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
 import { isDatabaseReady } from "../health/readiness.ts";
 import { MethodNotAllowedError } from "./body.ts";
 
@@ -13,10 +12,6 @@ function probeAnswer(status: number, body: unknown): HttpResponse {
   return jsonResponse(status, body, { "Cache-Control": "no-store" });
 }
 
-function methodNotAllowed(): HttpResponse {
-  return jsonResponse(405, toErrorBody(new MethodNotAllowedError()), { Allow: "GET, HEAD" });
-}
-
 /**
  * Probes send GET (Kubernetes' httpGet) or HEAD (some load balancers; the server leaves the body
  * out); any other method is a 405.
@@ -25,13 +20,13 @@ const isProbe = ({ method }: HttpRequest) => method === "GET" || method === "HEA
 
 /** `GET /health/alive`: the process answers HTTP. */
 export async function handleAlive(request: HttpRequest): Promise<HttpResponse> {
-  if (!isProbe(request)) return methodNotAllowed();
+  if (!isProbe(request)) return errorResponse(new MethodNotAllowedError(), { Allow: "GET, HEAD" });
   return probeAnswer(200, { alive: true } satisfies AliveAnswer);
 }
 
 /** `GET /health/ready`: the database answers too, within a second; else 503, and the balancer sends no sign-ups. */
 export async function handleReady(request: HttpRequest, { db }: Context): Promise<HttpResponse> {
-  if (!isProbe(request)) return methodNotAllowed();
+  if (!isProbe(request)) return errorResponse(new MethodNotAllowedError(), { Allow: "GET, HEAD" });
   const ready = await isDatabaseReady(db);
   return probeAnswer(ready ? 200 : 503, { ready } satisfies ReadyAnswer);
 }

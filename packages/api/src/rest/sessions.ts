@@ -1,9 +1,8 @@
 import { forRequest, type Context } from "../context.ts";
-import { jsonResponse, type HttpResponse } from "../http/exchange.ts";
+import { errorResponse, jsonResponse, type HttpResponse } from "../http/exchange.ts";
 import { authenticate, signOut, userForSession } from "../sessions/sessions.ts";
 import { MethodNotAllowedError } from "./body.ts";
 import type { Route } from "./routes.ts";
-import { errorResponse } from "./users.ts";
 
 /**
  * A route of the session API, whichever server received the request: `method` only (405 with

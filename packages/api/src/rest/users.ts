@@ -1,7 +1,6 @@
 import { createUserInput } from "@enroll/validators";
 import { forRequest, type Context } from "../context.ts";
-import { errorHeaders, toErrorBody } from "../errors.ts";
-import { jsonResponse, type HttpRequest, type HttpResponse, type ResponseHeaders } from "../http/exchange.ts";
+import { errorResponse, jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
 import { limitSignUp } from "../limits/rate-limit.ts";
 import { assertSignUpAllowed, createUser } from "../services/create-user.ts";
 import { MethodNotAllowedError, readJsonBody } from "./body.ts";
@@ -25,9 +24,4 @@ export async function handleUsers(request: HttpRequest, context: Context): Promi
   } catch (error) {
     return errorResponse(error, responseHeaders);
   }
-}
-
-export function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
-  const body = toErrorBody(error);
-  return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
 }
