@@ -42,9 +42,12 @@ export function userCreatedEntry({ requestId, sourceIp, userAgent }: RequestMeta
  * With AUDIT_LOG_CONSOLE_OUTPUT_ENABLED=true, the entry of a sign-up that was written (after its
  * commit) as one JSON line on stdout, with the reference's field names beside the log's own.
  */
-export function logUserCreated(context: Context, { userId, actorEmail }: { userId: string; actorEmail: string | null }): void {
-  if (!context.config.auditLog.consoleOutputEnabled) return;
-  const { requestId, sourceIp, userAgent } = requestMetaOf(context);
+export function logUserCreated(
+  { config }: Context,
+  { requestId, sourceIp, userAgent }: RequestMeta,
+  { userId, actorEmail }: { userId: string; actorEmail: string | null },
+): void {
+  if (!config.auditLog.consoleOutputEnabled) return;
   log.info(
     {
       audience: "audit",

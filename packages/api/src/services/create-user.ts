@@ -7,7 +7,8 @@ import type { Context } from "../context.ts";
 import { EmailTakenError, SignUpDisabledError } from "../errors.ts";
 import { addCookie, emailIdCookie } from "../http/cookies.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
-import { handOver, sessionFor, sessionRowStep, signSessionToken, type SessionToStart } from "../sessions/sessions.ts";
+import { deliverSession } from "../sessions/delivery.ts";
+import { sessionFor, sessionRowStep, signSessionToken, type SessionToStart } from "../sessions/sessions.ts";
 import { callbacksFor } from "../webhooks/hooks.ts";
 import { queueUserCreated } from "../webhooks/outbox.ts";
 
@@ -117,7 +118,8 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
   const actorEmail = requireVerification ? null : input.email;
   const session = requireVerification ? undefined : sessionFor(context);
   const steps: SignUpStepsOf = requireVerification ? unverifiedSignUpSteps : signUpSteps;
-  const audited = config.auditLog.storageEnabled ? userCreatedEntry(requestMetaOf(context), actorEmail) : undefined;
+  const meta = requestMetaOf(context);
+  const audited = config.auditLog.storageEnabled ? userCreatedEntry(meta, actorEmail) : undefined;
   const sessionRow = session && sessionRowStep(session, config);
   // As the reference, a sign-up whose address waits to be verified sends no webhook.
   const webhookCallbacks = requireVerification ? [] : callbacksFor(config.webhooks, "user.create");
@@ -128,11 +130,12 @@ export async function createUser(context: Context, input: NewUserRequest): Promi
     session && signSessionToken(context, { sessionId: session.id, userId, address: input.email }),
   ]);
   if (!replayed) {
-    logUserCreated(context, { userId: created.user_id, actorEmail });
+    logUserCreated(context, meta, { userId: created.user_id, actorEmail });
     if (queued) context.webhookDelivery?.wake();
+    if (session && token) deliverSession(session.request, config.session, token);
   }
-  if (session && token && !replayed) handOver(context, session, token, created.email_id);
-  else if (request) addCookie(request.responseHeaders, emailIdCookie(created.email_id, config.session.cookie));
+  // The address's id, in both modes and on a replay too; a replay gets no second session.
+  if (request) addCookie(request.responseHeaders, emailIdCookie(created.email_id, config.session.cookie));
   return created;
 }
 

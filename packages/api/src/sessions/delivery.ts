@@ -1,30 +1,21 @@
 import { stringifySetCookie, type SetCookie } from "cookie";
 import type { Config } from "../config.ts";
 import type { RequestScope } from "../context.ts";
-import { addCookie, cookieOf, emailIdCookie } from "../http/cookies.ts";
-
-/** What the client is given of a new session: its token and how long it lasts. */
-export interface IssuedSession {
-  token: string;
-  lifespanSeconds: number;
-  emailId: string;
-}
+import { addCookie, cookieOf } from "../http/cookies.ts";
 
 function sessionCookie({ name, domain, secure, httpOnly, sameSite }: Config["session"]["cookie"], value: string, maxAge: number): SetCookie {
   return { name, value, maxAge, path: "/", domain, secure, httpOnly, sameSite };
 }
 
 /**
- * Hands a new session to the client as the reference does: the token in the session cookie (or in
- * `X-Auth-Token` with SESSION_ENABLE_AUTH_TOKEN_HEADER), its lifetime in `X-Session-Lifetime`, and
- * the address's id in the `hanko_email_id` cookie.
+ * Hands a new session's token to the client as the reference does: in the session cookie (or in
+ * `X-Auth-Token` with SESSION_ENABLE_AUTH_TOKEN_HEADER), its lifetime in `X-Session-Lifetime`.
  */
-export function deliverSession(request: RequestScope, settings: Config["session"], session: IssuedSession): void {
+export function deliverSession(request: RequestScope, settings: Config["session"], token: string): void {
   const headers = request.responseHeaders;
-  if (settings.enableAuthTokenHeader) headers["X-Auth-Token"] = session.token;
-  else addCookie(headers, stringifySetCookie(sessionCookie(settings.cookie, session.token, session.lifespanSeconds)));
-  headers["X-Session-Lifetime"] = String(session.lifespanSeconds);
-  addCookie(headers, emailIdCookie(session.emailId, settings.cookie));
+  if (settings.enableAuthTokenHeader) headers["X-Auth-Token"] = token;
+  else addCookie(headers, stringifySetCookie(sessionCookie(settings.cookie, token, settings.lifespanSeconds)));
+  headers["X-Session-Lifetime"] = String(settings.lifespanSeconds);
 }
 
 /** Tells the browser to forget the session cookie (`Max-Age=0`). */

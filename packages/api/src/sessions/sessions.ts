@@ -4,7 +4,7 @@ import { Prisma } from "@enroll/db";
 import type { SignedInUser, UserResponse } from "@enroll/validators";
 import type { Context, RequestScope } from "../context.ts";
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
-import { clearSessionCookie, deliverSession, sessionTokenOf } from "./delivery.ts";
+import { clearSessionCookie, sessionTokenOf } from "./delivery.ts";
 
 /**
  * A session a sign-up is about to start: its row is written by the sign-up's own statement
@@ -71,11 +71,6 @@ export function signSessionToken(
     },
     { expiresInSeconds: lifespanSeconds },
   );
-}
-
-/** Gives the client the session the sign-up started (cookie or header, see delivery.ts). */
-export function handOver(context: Context, { request }: SessionToStart, token: string, emailId: string): void {
-  deliverSession(request, context.config.session, { token, emailId, lifespanSeconds: context.config.session.lifespanSeconds });
 }
 
 const sessionClaims = z.object({ sub: z.uuid(), session_id: z.uuid() });
