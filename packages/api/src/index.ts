@@ -25,6 +25,7 @@ export { handleAlive, handleReady } from "./rest/health.ts";
 export { handleJwks, handleLogout, handleMe, handleUser, sessionRouteFor } from "./rest/sessions.ts";
 export { openSignUpRateLimiter, TooManyRequestsError, type SignUpRateLimiter } from "./limits/rate-limit.ts";
 export { IDEMPOTENCY_KEY_LIFETIME_HOURS } from "./limits/idempotency.ts";
-export { restRouteFor, type Route } from "./rest/routes.ts";
+export { restRouteFor } from "./rest/routes.ts";
+export type { Route } from "./rest/route.ts";
 export { MAX_BODY_BYTES } from "./rest/body.ts";
 export { openApiDocument } from "./openapi/document.ts";

@@ -1,11 +1,7 @@
-import type { Context } from "../context.ts";
-import type { HttpRequest, HttpResponse } from "../http/exchange.ts";
 import { handleAlive, handleReady } from "./health.ts";
+import type { Route } from "./route.ts";
 import { sessionRouteFor } from "./sessions.ts";
 import { handleUsers } from "./users.ts";
-
-/** A REST route's core: the request as the doors read it, to its answer, whichever server received it. */
-export type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
 
 /**
  * The REST routes Enroll answers itself, by path: Hanko's `/users`, the session API and the probes.

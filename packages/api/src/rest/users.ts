@@ -1,9 +1,9 @@
 import { createUserInput } from "@enroll/validators";
-import { forRequest, type Context } from "../context.ts";
-import { errorResponse, jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
+import { jsonResponse } from "../http/exchange.ts";
 import { limitSignUp } from "../limits/rate-limit.ts";
 import { assertSignUpAllowed, createUser } from "../services/create-user.ts";
-import { MethodNotAllowedError, readJsonBody } from "./body.ts";
+import { readJsonBody } from "./body.ts";
+import { route } from "./route.ts";
 
 /**
  * `/users`, whichever server received the request. `POST` is Hanko's "Create a user": the client
@@ -12,16 +12,9 @@ import { MethodNotAllowedError, readJsonBody } from "./body.ts";
  * `email` must pass the same schema as the `users.create` procedure before the same service runs.
  * Every other method is answered 405.
  */
-export async function handleUsers(request: HttpRequest, context: Context): Promise<HttpResponse> {
-  if (request.method !== "POST") return errorResponse(new MethodNotAllowedError(), { Allow: "POST" });
-  const signUp = forRequest(context, request);
-  const { responseHeaders } = signUp.request!;
-  try {
-    await limitSignUp(signUp);
-    assertSignUpAllowed(context.config);
-    const input = createUserInput.parse(await readJsonBody(request));
-    return jsonResponse(200, await createUser(signUp, input), responseHeaders);
-  } catch (error) {
-    return errorResponse(error, responseHeaders);
-  }
-}
+export const handleUsers = route("POST", async (signUp, request) => {
+  await limitSignUp(signUp);
+  assertSignUpAllowed(signUp.config);
+  const input = createUserInput.parse(await readJsonBody(request));
+  return jsonResponse(200, await createUser(signUp, input));
+});
