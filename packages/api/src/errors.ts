@@ -1,9 +1,8 @@
-import { z } from "zod";
-import { isDatabaseUnavailable } from "@enroll/db";
-import type { ErrorBody } from "@enroll/validators";
-import { log } from "./log.ts";
-
-/** A failure we expect and answer on purpose: its HTTP status and the sentence the client sees. */
+/**
+ * Every failure Enroll expects and answers on purpose, in one module: its HTTP status and the
+ * sentence the client sees. The rules throw them; http/failures.ts turns any failure into the
+ * contract's `{code, message}` (tRPC's door into its typed errors), in one place.
+ */
 export class EnrollError extends Error {
   readonly status: number;
 
@@ -11,6 +10,19 @@ export class EnrollError extends Error {
     super(message);
     this.status = status;
     this.name = new.target.name;
+  }
+}
+
+export class InvalidRequestError extends EnrollError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/** No valid session: the token is missing, malformed, forged, expired, for another audience or revoked. */
+export class UnauthorizedError extends EnrollError {
+  constructor() {
+    super(401, "Unauthorized");
   }
 }
 
@@ -23,54 +35,60 @@ export class ForbiddenError extends EnrollError {
 
 export class SignUpDisabledError extends ForbiddenError {}
 
-/** No valid session: the token is missing, malformed, forged, expired, for another audience or revoked. */
-export class UnauthorizedError extends EnrollError {
+export class MethodNotAllowedError extends EnrollError {
   constructor() {
-    super(401, "Unauthorized");
+    super(405, "Method Not Allowed");
   }
 }
 
+/** The address belongs to a user already; `replayed` when this is the stored answer to an earlier request with the same Idempotency-Key. */
 export class EmailTakenError extends EnrollError {
-  constructor() {
+  readonly replayed: boolean;
+
+  constructor(replayed = false) {
     super(409, "Conflict");
+    this.replayed = replayed;
   }
 }
 
-export class InvalidRequestError extends EnrollError {
-  constructor(message: string) {
-    super(400, message);
+export class IdempotencyKeyInUseError extends EnrollError {
+  constructor() {
+    super(409, "A request with this Idempotency-Key is still being processed; retry once it has been answered");
   }
 }
 
-/** What the client sees of any failure we did not expect: nothing about its cause. */
-export const INTERNAL_SERVER_ERROR: ErrorBody = { code: 500, message: "Internal Server Error" };
-
-/** The database did not answer in time, or could not be reached: worth trying again shortly. */
-export const SERVICE_UNAVAILABLE: ErrorBody = { code: 503, message: "Service Unavailable" };
-
-/** How many seconds a client should wait before it tries a 503 again (its `Retry-After`). */
-export const RETRY_AFTER_SECONDS = 2;
-
-/** The headers that go with an error's status: `Retry-After` with a 503. */
-export function errorHeaders(status: number): Record<string, string> {
-  return status === 503 ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {};
+export class PayloadTooLargeError extends EnrollError {
+  constructor() {
+    super(413, "Payload Too Large");
+  }
 }
 
-/**
- * The one place where a failure becomes what the client sees, for both doors: an expected failure
- * keeps its status and sentence, a validation failure reads as its first problem, a database that
- * does not answer is a 503, and anything else is a bare 500. Those two are logged here, one line
- * each (the error's class and code, see log.ts).
- */
-export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof EnrollError) return { code: error.status, message: error.message };
-  if (error instanceof z.ZodError) {
-    return { code: 400, message: error.issues[0]?.message ?? "Bad Request" };
+export class UnsupportedMediaTypeError extends EnrollError {
+  constructor() {
+    super(415, "Unsupported Media Type");
   }
-  if (isDatabaseUnavailable(error)) {
-    log.warn({ err: error }, "Database unavailable");
-    return SERVICE_UNAVAILABLE;
+}
+
+export class IdempotencyKeyReusedError extends EnrollError {
+  constructor() {
+    super(422, "This Idempotency-Key was already used with another request body");
   }
-  log.error({ err: error }, "Unexpected failure");
-  return INTERNAL_SERVER_ERROR;
+}
+
+/** Where a client stands against its sign-up limit after this attempt. */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** When the current window ends, in milliseconds since the Unix epoch. */
+  resetsAt: number;
+}
+
+/** The client's sign-ups are used up for now: `state` says until when. */
+export class TooManyRequestsError extends EnrollError {
+  readonly state: RateLimitState;
+
+  constructor(state: RateLimitState) {
+    super(429, "Too Many Requests");
+    this.state = state;
+  }
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
-import { requestContext } from "./support/request.ts";
+import { EmailTakenError } from "../src/errors.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { requestContext, signUpAt, type TestRequest } from "./support/request.ts";
 
 let db: Database;
 let keys: SigningKeys;
@@ -12,7 +13,7 @@ function signUpRequest(
   requestId: string,
   settings: Record<string, string> = {},
   headers: Record<string, string> = {},
-): Context {
+): TestRequest {
   return requestContext({ db, keys }, { headers: { "user-agent": "AuditTest/1.0", ...headers }, settings, requestId, clientAddress: "192.0.2.10" });
 }
 
@@ -26,7 +27,7 @@ afterAll(() => db.$disconnect());
 
 describe("the user_created audit entry", () => {
   it("is written with the sign-up: its request id, client address and user agent, the new user and its address as actor", async () => {
-    const created = await createUser(signUpRequest("audit-new"), { email: "audited@example.com" });
+    const created = await signUpAt(signUpRequest("audit-new"), { email: "audited@example.com" });
 
     expect(await entriesOf("audit-new")).toEqual([
       expect.objectContaining({
@@ -42,9 +43,9 @@ describe("the user_created audit entry", () => {
   });
 
   it("is not written for an address that is taken", async () => {
-    await createUser(signUpRequest("audit-first"), { email: "audit-taken@example.com" });
+    await signUpAt(signUpRequest("audit-first"), { email: "audit-taken@example.com" });
 
-    await expect(createUser(signUpRequest("audit-taken"), { email: "audit-taken@example.com" })).rejects.toBeInstanceOf(
+    await expect(signUpAt(signUpRequest("audit-taken"), { email: "audit-taken@example.com" })).rejects.toBeInstanceOf(
       EmailTakenError,
     );
     expect(await entriesOf("audit-taken")).toEqual([]);
@@ -52,8 +53,8 @@ describe("the user_created audit entry", () => {
 
   it("is written once for an Idempotency-Key, not again when its answer is replayed", async () => {
     const key = { "idempotency-key": "audit-key" };
-    const created = await createUser(signUpRequest("audit-keyed-1", {}, key), { email: "audit-keyed@example.com" });
-    await createUser(signUpRequest("audit-keyed-2", {}, key), { email: "audit-keyed@example.com" });
+    const created = await signUpAt(signUpRequest("audit-keyed-1", {}, key), { email: "audit-keyed@example.com" });
+    await signUpAt(signUpRequest("audit-keyed-2", {}, key), { email: "audit-keyed@example.com" });
 
     expect(await db.auditLog.findMany({ where: { actorUserId: created.user_id } })).toEqual([
       expect.objectContaining({ metaHttpRequestId: "audit-keyed-1" }),
@@ -62,8 +63,8 @@ describe("the user_created audit entry", () => {
 
   it("names the new user as actor with no address when verification is required, once per repeat", async () => {
     const verifying = { EMAIL_REQUIRE_VERIFICATION: "true" };
-    const first = await createUser(signUpRequest("audit-unverified-1", verifying), { email: "audit-unverified@example.com" });
-    const second = await createUser(signUpRequest("audit-unverified-2", verifying), { email: "audit-unverified@example.com" });
+    const first = await signUpAt(signUpRequest("audit-unverified-1", verifying), { email: "audit-unverified@example.com" });
+    const second = await signUpAt(signUpRequest("audit-unverified-2", verifying), { email: "audit-unverified@example.com" });
 
     expect([...(await entriesOf("audit-unverified-1")), ...(await entriesOf("audit-unverified-2"))]).toEqual([
       expect.objectContaining({ type: "user_created", actorUserId: first.user_id, actorEmail: null }),
@@ -72,7 +73,7 @@ describe("the user_created audit entry", () => {
   });
 
   it("keeps at most 255 characters of the user agent", async () => {
-    await createUser(signUpRequest("audit-long-agent", {}, { "user-agent": "x".repeat(1_000) }), {
+    await signUpAt(signUpRequest("audit-long-agent", {}, { "user-agent": "x".repeat(1_000) }), {
       email: "audit-agent@example.com",
     });
 
@@ -80,7 +81,7 @@ describe("the user_created audit entry", () => {
   });
 
   it("is not stored with AUDIT_LOG_STORAGE_ENABLED=false, and the sign-up still happens", async () => {
-    const created = await createUser(signUpRequest("audit-off", { AUDIT_LOG_STORAGE_ENABLED: "false" }), {
+    const created = await signUpAt(signUpRequest("audit-off", { AUDIT_LOG_STORAGE_ENABLED: "false" }), {
       email: "audit-off@example.com",
     });
 
@@ -96,7 +97,7 @@ describe("the user_created audit entry", () => {
       "CREATE TRIGGER refuse_audit_entry BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION refuse_audit_entry()",
     );
     try {
-      await expect(createUser(signUpRequest("audit-refused"), { email: "audit-refused@example.com" })).rejects.toThrow(
+      await expect(signUpAt(signUpRequest("audit-refused"), { email: "audit-refused@example.com" })).rejects.toThrow(
         "audit entry refused",
       );
       expect(await db.email.count({ where: { address: "audit-refused@example.com" } })).toBe(0);

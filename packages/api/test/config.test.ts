@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { loadConfig, settingNames } from "../src/config.ts";
+import { loadConfig, settingNames } from "../src/config/index.ts";
 
 describe(".env.example", () => {
   it("lists every setting, each with its default", async () => {

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, loadConfig, openSigningKeys, SignUpDisabledError, type Context, type SigningKeys } from "../src/index.ts";
+import { loadConfig } from "../src/config/index.ts";
+import { EmailTakenError, SignUpDisabledError } from "../src/errors.ts";
+import type { Services } from "../src/http/services.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { admitSignUp } from "../src/users/sign-up.ts";
+import { signUpAt } from "./support/request.ts";
 
 let db: Database;
 let keys: SigningKeys;
-const context = (allowSignup = true): Context => ({
+const context = (allowSignup = true): Services => ({
   db,
   keys,
   config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
@@ -19,7 +24,7 @@ afterAll(() => db.$disconnect());
 
 describe("createUser", () => {
   it("writes the user, its unverified email and its primary email in one go", async () => {
-    const created = await createUser(context(), { email: "new@example.com" });
+    const created = await signUpAt(context(), { email: "new@example.com" });
 
     expect(created.id).toBe(created.user_id);
     const user = await db.user.findUniqueOrThrow({
@@ -33,10 +38,10 @@ describe("createUser", () => {
   });
 
   it("refuses an address another user owns and writes nothing", async () => {
-    await createUser(context(), { email: "taken@example.com" });
+    await signUpAt(context(), { email: "taken@example.com" });
     const usersBefore = await db.user.count();
 
-    await expect(createUser(context(), { email: "taken@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(signUpAt(context(), { email: "taken@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
     expect(await db.user.count()).toBe(usersBefore);
     expect(await db.email.count({ where: { address: "taken@example.com" } })).toBe(1);
   });
@@ -44,7 +49,7 @@ describe("createUser", () => {
   it("gives an address that no user owns yet to the new user", async () => {
     const orphan = await db.email.create({ data: { address: "unowned@example.com" } });
 
-    const created = await createUser(context(), { email: "unowned@example.com" });
+    const created = await signUpAt(context(), { email: "unowned@example.com" });
 
     expect(created.email_id).toBe(orphan.id);
     expect(await db.email.findUniqueOrThrow({ where: { id: orphan.id } })).toMatchObject({
@@ -58,7 +63,7 @@ describe("createUser", () => {
 
   it("lets exactly one of many concurrent sign-ups for one address win", async () => {
     const attempts = await Promise.allSettled(
-      Array.from({ length: 20 }, () => createUser(context(), { email: "race@example.com" })),
+      Array.from({ length: 20 }, () => signUpAt(context(), { email: "race@example.com" })),
     );
 
     const won = attempts.filter((attempt) => attempt.status === "fulfilled");
@@ -69,10 +74,13 @@ describe("createUser", () => {
     expect(await db.user.count({ where: { emails: { some: { address: "race@example.com" } } } })).toBe(1);
   });
 
-  it("writes nothing while sign-up is disabled", async () => {
-    await expect(createUser(context(false), { email: "closed@example.com" })).rejects.toBeInstanceOf(
-      SignUpDisabledError,
-    );
+  it("is not admitted while sign-up is disabled, so a door that admits first writes nothing", async () => {
+    const admittedSignUp = async (services: Services) => {
+      await admitSignUp(services, { requestId: "closed", address: "192.0.2.7", userAgent: undefined });
+      return signUpAt(services, { email: "closed@example.com" });
+    };
+
+    await expect(admittedSignUp(context(false))).rejects.toBeInstanceOf(SignUpDisabledError);
     expect(await db.email.count({ where: { address: "closed@example.com" } })).toBe(0);
   });
 });

@@ -2,16 +2,17 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, EmailTakenError, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
-import { requestContext } from "./support/request.ts";
+import { EmailTakenError } from "../src/errors.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { requestContext, signUpAt, type TestRequest } from "./support/request.ts";
 
 let databaseUrl: string;
 let db: Database;
 let keys: SigningKeys;
 
 /** The context of one request that sends `key` as its Idempotency-Key. */
-const withKey = (key: string): Context =>
-  requestContext({ db, keys }, { headers: { "idempotency-key": key }, requestId: key, clientAddress: undefined });
+const withKey = (key: string): TestRequest =>
+  requestContext({ db, keys }, { headers: { "idempotency-key": key }, requestId: key, });
 
 const counts = async () => ({
   users: await db.user.count(),
@@ -30,36 +31,36 @@ afterAll(() => db.$disconnect());
 describe("createUser under an Idempotency-Key", () => {
   it("replays the first answer to the same key and body, marked as replayed, and signs up and in once", async () => {
     const first = withKey("key-replay");
-    const created = await createUser(first, { email: "replay@example.com" });
+    const created = await signUpAt(first, { email: "replay@example.com" });
     const before = await counts();
 
     const again = withKey("key-replay");
-    expect(await createUser(again, { email: "replay@example.com" })).toEqual(created);
+    expect(await signUpAt(again, { email: "replay@example.com" })).toEqual(created);
     // The address's cookie again, but no second session: the first one's token cannot be given twice.
-    expect(again.request!.responseHeaders).toEqual({
+    expect(again.responseHeaders).toEqual({
       "Idempotent-Replayed": "true",
       "Set-Cookie": [expect.stringMatching(`^hanko_email_id=${created.email_id};`)],
     });
-    expect(first.request!.responseHeaders).toMatchObject({ "X-Session-Lifetime": "43200", "Set-Cookie": expect.any(Array) });
-    expect(first.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
+    expect(first.responseHeaders).toMatchObject({ "X-Session-Lifetime": "43200", "Set-Cookie": expect.any(Array) });
+    expect(first.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await counts()).toEqual(before);
   });
 
   it("replays a first 409 as a 409, even once the address's owner is gone", async () => {
-    await createUser(withKey("key-owner"), { email: "owned@example.com" });
-    await expect(createUser(withKey("key-conflict"), { email: "owned@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
+    await signUpAt(withKey("key-owner"), { email: "owned@example.com" });
+    await expect(signUpAt(withKey("key-conflict"), { email: "owned@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
     await db.user.deleteMany({ where: { emails: { some: { address: "owned@example.com" } } } });
 
     const again = withKey("key-conflict");
-    await expect(createUser(again, { email: "owned@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
-    expect(again.request!.responseHeaders).toEqual({ "Idempotent-Replayed": "true" });
+    await expect(signUpAt(again, { email: "owned@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
+    expect(again.responseHeaders).toEqual({ "Idempotent-Replayed": "true" });
   });
 
   it("answers 422 to the same key with another body, and writes nothing", async () => {
-    await createUser(withKey("key-other-body"), { email: "first-body@example.com" });
+    await signUpAt(withKey("key-other-body"), { email: "first-body@example.com" });
     const before = await counts();
 
-    await expect(createUser(withKey("key-other-body"), { email: "second-body@example.com" })).rejects.toMatchObject({
+    await expect(signUpAt(withKey("key-other-body"), { email: "second-body@example.com" })).rejects.toMatchObject({
       status: 422,
       message: "This Idempotency-Key was already used with another request body",
     });
@@ -73,10 +74,10 @@ describe("createUser under an Idempotency-Key", () => {
     await blocker.query("BEGIN");
     await blocker.query("INSERT INTO emails (address) VALUES ('held@example.com')");
     const blockerPid: number = (await blocker.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
-    const first = createUser(withKey("key-running"), { email: "held@example.com" });
+    const first = signUpAt(withKey("key-running"), { email: "held@example.com" });
     await waitForLockWait(blockerPid);
 
-    await expect(createUser(withKey("key-running"), { email: "held@example.com" })).rejects.toMatchObject({
+    await expect(signUpAt(withKey("key-running"), { email: "held@example.com" })).rejects.toMatchObject({
       status: 409,
       message: "A request with this Idempotency-Key is still being processed; retry once it has been answered",
     });
@@ -85,12 +86,12 @@ describe("createUser under an Idempotency-Key", () => {
     const created = await first;
 
     const again = withKey("key-running");
-    expect(await createUser(again, { email: "held@example.com" })).toEqual(created);
-    expect(again.request!.responseHeaders).toMatchObject({ "Idempotent-Replayed": "true" });
+    expect(await signUpAt(again, { email: "held@example.com" })).toEqual(created);
+    expect(again.responseHeaders).toMatchObject({ "Idempotent-Replayed": "true" });
   });
 
   it("lets an expired key start afresh", async () => {
-    await createUser(withKey("key-expired"), { email: "before-expiry@example.com" });
+    await signUpAt(withKey("key-expired"), { email: "before-expiry@example.com" });
     await db.$executeRaw`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'key-expired'`;
     // Two keys that expired earlier are swept first, so this one is still stored when it is reused.
     await db.$executeRaw`
@@ -98,8 +99,8 @@ describe("createUser under an Idempotency-Key", () => {
       SELECT 'older-' || n, '', 409, now() - interval '1 hour' FROM generate_series(1, 2) AS n`;
 
     const fresh = withKey("key-expired");
-    const created = await createUser(fresh, { email: "after-expiry@example.com" });
-    expect(fresh.request!.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
+    const created = await signUpAt(fresh, { email: "after-expiry@example.com" });
+    expect(fresh.responseHeaders).not.toHaveProperty("Idempotent-Replayed");
     expect(await db.email.findUnique({ where: { address: "after-expiry@example.com" } })).toMatchObject({
       id: created.email_id,
       userId: created.user_id,
@@ -110,7 +111,7 @@ describe("createUser under an Idempotency-Key", () => {
     await db.$executeRaw`
       INSERT INTO idempotency_keys (key, fingerprint, status, expires_at)
       SELECT 'stale-' || n, '', 409, now() - interval '1 hour' FROM generate_series(1, 2) AS n`;
-    await createUser(withKey("key-sweeper"), { email: "sweeper@example.com" });
+    await signUpAt(withKey("key-sweeper"), { email: "sweeper@example.com" });
 
     const [row] = await db.$queryRaw<{ lifetime: number }[]>`
       SELECT extract(epoch FROM expires_at - created_at)::int AS lifetime FROM idempotency_keys WHERE key = 'key-sweeper'`;
@@ -120,7 +121,7 @@ describe("createUser under an Idempotency-Key", () => {
 
   it("refuses a key that is empty, too long or not visible ASCII with a 400", async () => {
     for (const key of ["", "x".repeat(256), "with space", "ключ"]) {
-      await expect(createUser(withKey(key), { email: "bad-key@example.com" })).rejects.toMatchObject({
+      await expect(signUpAt(withKey(key), { email: "bad-key@example.com" })).rejects.toMatchObject({
         status: 400,
         message: "Idempotency-Key must be 1 to 255 visible ASCII characters",
       });

@@ -3,16 +3,16 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase, createMigratedDatabase } from "@enroll/db/testing";
-import { appRouter, createCaller, loadConfig, log, openSigningKeys, type Context, type SigningKeys } from "../src/index.ts";
+import { loadConfig } from "../src/config/index.ts";
+import type { Services } from "../src/http/services.ts";
+import { log } from "../src/log.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { appRouter, createCaller } from "../src/trpc/root.ts";
 
 let db: Database;
 let keys: SigningKeys;
 const caller = (allowSignup = true) =>
-  createCaller({
-    db,
-    keys,
-    config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
-  });
+  createCaller({ services: { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }) } });
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
@@ -67,7 +67,7 @@ describe("users.create", () => {
 
   describe("on an unexpected failure", () => {
     // A database without the tables: every sign-up fails inside PostgreSQL.
-    const brokenContext = { config: loadConfig({}) } as Context;
+    const brokenContext = { config: loadConfig({}) } as Services;
     const serverLog = vi.spyOn(log, "error").mockImplementation(() => {});
     beforeAll(async () => {
       brokenContext.db = createDatabase(await createEmptyDatabase(inject("postgresUrl")));
@@ -79,7 +79,7 @@ describe("users.create", () => {
     });
 
     it("answers with a bare INTERNAL_SERVER_ERROR and logs the cause on the server", async () => {
-      const call = createCaller(brokenContext).users.create({ email: "fine@example.com" });
+      const call = createCaller({ services: brokenContext }).users.create({ email: "fine@example.com" });
 
       expect(await failureOf(call)).toEqual({ code: "INTERNAL_SERVER_ERROR", message: "Internal Server Error" });
       expect(serverLog).toHaveBeenCalledExactlyOnceWith({ err: expect.objectContaining({ code: "P2010" }) }, "Unexpected failure");
@@ -95,7 +95,7 @@ describe("users.create", () => {
           body: JSON.stringify({ email: "fine@example.com" }),
         }),
         router: appRouter,
-        createContext: () => brokenContext,
+        createContext: () => ({ services: brokenContext }),
       });
 
       expect(response.status).toBe(500);
@@ -113,7 +113,7 @@ describe("users.create", () => {
     const unreachable = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
     const warnings = vi.spyOn(log, "warn").mockImplementation(() => {});
     try {
-      const call = createCaller({ db: unreachable, keys, config: loadConfig({}) }).users.create({ email: "fine@example.com" });
+      const call = createCaller({ services: { db: unreachable, keys, config: loadConfig({}) } }).users.create({ email: "fine@example.com" });
 
       expect(await failureOf(call)).toEqual({ code: "SERVICE_UNAVAILABLE", message: "Service Unavailable" });
       expect(warnings).toHaveBeenCalledOnce();

@@ -2,19 +2,10 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import {
-  createCaller,
-  createUser,
-  EmailTakenError,
-  fetchHandler,
-  handleLogout,
-  handleMe,
-  loadConfig,
-  openSigningKeys,
-  type Context,
-  type SigningKeys,
-} from "../src/index.ts";
-import { requestContext } from "./support/request.ts";
+import { loadConfig } from "../src/config/index.ts";
+import { EmailTakenError } from "../src/errors.ts";
+import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
+import { callerAt, requestContext, signUpAt, type TestRequest } from "./support/request.ts";
 
 let db: Database;
 let keys: SigningKeys;
@@ -26,19 +17,19 @@ beforeAll(async () => {
 afterAll(() => db.$disconnect());
 
 /** The context of one request with these headers, under `settings`. */
-function requestWith(headers: Record<string, string> = {}, settings: Record<string, string> = {}): Context {
+function requestWith(headers: Record<string, string> = {}, settings: Record<string, string> = {}): TestRequest {
   return requestContext({ db, keys }, { headers, settings });
 }
 
-function tokenIn(context: Context): string {
-  const cookie = [context.request!.responseHeaders["Set-Cookie"]].flat().find((line) => line?.startsWith("hanko="));
+function tokenIn(context: TestRequest): string {
+  const cookie = [context.responseHeaders["Set-Cookie"]].flat().find((line) => line?.startsWith("hanko="));
   return /^hanko=([^;]+)/.exec(cookie!)![1]!;
 }
 
 describe("the session of a sign-up", () => {
   it("is written in the sign-up's statement and named by a token with the configured claims", async () => {
     const context = requestWith({ "user-agent": "unit/1.0" }, { SESSION_LIFESPAN: "30m", SESSION_AUDIENCE: "a.example,b.example", SESSION_ISSUER: "https://enroll.example" });
-    const created = await createUser(context, { email: "claims@example.com" });
+    const created = await signUpAt(context, { email: "claims@example.com" });
 
     const claims = decodeJwt(tokenIn(context));
     expect(claims).toMatchObject({
@@ -48,7 +39,7 @@ describe("the session of a sign-up", () => {
       email: { address: "claims@example.com", is_primary: true, is_verified: false },
     });
     expect(claims.exp! - claims.iat!).toBe(1_800);
-    expect(context.request!.responseHeaders["X-Session-Lifetime"]).toBe("1800");
+    expect(context.responseHeaders["X-Session-Lifetime"]).toBe("1800");
     await expect(db.session.findUniqueOrThrow({ where: { id: claims.session_id as string } })).resolves.toMatchObject({
       userId: created.user_id,
       userAgent: "unit/1.0",
@@ -57,27 +48,27 @@ describe("the session of a sign-up", () => {
   });
 
   it("is not started for an address another user owns", async () => {
-    await createUser(requestWith(), { email: "owned-once@example.com" });
+    await signUpAt(requestWith(), { email: "owned-once@example.com" });
     const before = await db.session.count();
     const refused = requestWith();
 
-    await expect(createUser(refused, { email: "owned-once@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(signUpAt(refused, { email: "owned-once@example.com" })).rejects.toBeInstanceOf(EmailTakenError);
     expect(await db.session.count()).toBe(before);
-    expect(refused.request!.responseHeaders).toEqual({});
+    expect(refused.responseHeaders).toEqual({});
   });
 
   it("is not started for an in-process caller, which has nowhere to keep a token", async () => {
     const before = await db.session.count();
-    await createUser({ db, keys, config: loadConfig({}) }, { email: "in-process@example.com" });
+    await signUpAt({ db, keys, config: loadConfig({}) }, { email: "in-process@example.com" });
     expect(await db.session.count()).toBe(before);
   });
 
   it("makes a sign-up delete expired sessions, so the table keeps only about the live ones", async () => {
-    await createUser(requestWith(), { email: "soon-expired@example.com" });
+    await signUpAt(requestWith(), { email: "soon-expired@example.com" });
     await db.$executeRaw`UPDATE sessions SET expires_at = now() - interval '1 second'`;
     const expired = await db.session.count();
 
-    await createUser(requestWith(), { email: "sweeper@example.com" });
+    await signUpAt(requestWith(), { email: "sweeper@example.com" });
 
     expect(await db.session.count({ where: { expiresAt: { lte: new Date() } } })).toBe(Math.max(expired - 2, 0));
   });
@@ -85,10 +76,10 @@ describe("the session of a sign-up", () => {
   it("is refused, with SESSION_ISSUER set, when its token names another issuer or none", async () => {
     const issuer = { SESSION_ISSUER: "https://enroll.example" };
     const signedUp = requestWith({}, issuer);
-    const created = await createUser(signedUp, { email: "issuer@example.com" });
+    const created = await signUpAt(signedUp, { email: "issuer@example.com" });
     const { session_id: sessionId } = decodeJwt(tokenIn(signedUp));
     const claims = { sub: created.user_id, session_id: sessionId, aud: ["localhost"] };
-    const me = (token: string) => createCaller(requestWith({ authorization: `Bearer ${token}` }, issuer)).auth.me();
+    const me = (token: string) => callerAt(requestWith({ authorization: `Bearer ${token}` }, issuer)).auth.me();
 
     await expect(me(tokenIn(signedUp))).resolves.toMatchObject({ id: created.user_id });
     for (const iss of [{ iss: "https://elsewhere.example" }, {}]) {
@@ -99,29 +90,11 @@ describe("the session of a sign-up", () => {
 
   it("is revoked by auth.logout: auth.me refuses its token afterwards with UNAUTHORIZED", async () => {
     const signedUp = requestWith();
-    const created = await createUser(signedUp, { email: "logout@example.com" });
-    const caller = () => createCaller(requestWith({ cookie: `hanko=${tokenIn(signedUp)}` }));
+    const created = await signUpAt(signedUp, { email: "logout@example.com" });
+    const caller = () => callerAt(requestWith({ cookie: `hanko=${tokenIn(signedUp)}` }));
 
     await expect(caller().auth.me()).resolves.toEqual({ id: created.user_id, email: "logout@example.com" });
     await caller().auth.logout();
     await expect(caller().auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED", message: "Unauthorized" });
-  });
-});
-
-describe("the session routes as Fetch route handlers (Next.js alone)", () => {
-  it("answer /me, then /logout with a 204 that has no body and clears the cookie", async () => {
-    const signedUp = requestWith();
-    const created = await createUser(signedUp, { email: "fetch-door@example.com" });
-    const context = { db, keys, config: loadConfig({}) };
-    const headers = { cookie: `hanko=${tokenIn(signedUp)}` };
-
-    const me = await fetchHandler(handleMe, () => context)(new Request("http://enroll.test/me", { headers }));
-    expect([me.status, await me.json()]).toEqual([200, { id: created.user_id }]);
-
-    const logout = await fetchHandler(handleLogout, () => context)(new Request("http://enroll.test/logout", { method: "POST", headers }));
-    expect(logout.status).toBe(204);
-    expect(await logout.text()).toBe("");
-    expect(logout.headers.getSetCookie()).toEqual(["hanko=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict"]);
-    expect((await fetchHandler(handleMe, () => context)(new Request("http://enroll.test/me", { headers }))).status).toBe(401);
   });
 });

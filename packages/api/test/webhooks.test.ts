@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
-import { createUser, forRequest, loadConfig, type Context } from "../src/index.ts";
+import { loadConfig } from "../src/config/index.ts";
 import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
-import { startWebhookDelivery, type WebhookDelivery } from "../src/webhooks/index.ts";
+import { startWebhookWorker, type WebhookWorker } from "../src/webhooks/worker.ts";
 import { claimDueDeliveries, recordOutcomes } from "../src/webhooks/outbox.ts";
+import { requestContext, signUpAt } from "./support/request.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 let databaseUrl: string;
@@ -25,7 +26,7 @@ const hooksTo = (...hooks: { callback: string; events: string[] }[]) =>
   loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks) });
 
 const receivers: WebhookReceiver[] = [];
-const deliveries: WebhookDelivery[] = [];
+const deliveries: WebhookWorker[] = [];
 afterEach(async () => {
   await Promise.all(deliveries.splice(0).map((delivery) => delivery.stop()));
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
@@ -37,8 +38,8 @@ async function receiver(...args: Parameters<typeof startWebhookReceiver>): Promi
   return started;
 }
 
-function deliver(maxAttempts = 40): WebhookDelivery {
-  const started = startWebhookDelivery({ db, keys, audience, maxAttempts });
+function deliver(maxAttempts = 40): WebhookWorker {
+  const started = startWebhookWorker({ db, keys, audience, maxAttempts });
   deliveries.push(started);
   return started;
 }
@@ -56,7 +57,7 @@ describe("the outbox, written by the sign-up", () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user.create"] }, { callback: `${callback}/other`, events: ["email.send"] });
 
-    const created = await createUser({ db, keys, config }, { email: "outbox@example.com" });
+    const created = await signUpAt({ db, keys, config }, { email: "outbox@example.com" });
 
     const rows = await db.webhookDelivery.findMany({ where: { callback: { startsWith: callback } } });
     const user = await db.user.findUniqueOrThrow({ where: { id: created.user_id }, include: { emails: true } });
@@ -84,7 +85,7 @@ describe("the outbox, written by the sign-up", () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user"] }, { callback, events: ["user.create"] }, { callback: `${callback}/u`, events: ["use"] });
 
-    await createUser({ db, keys, config }, { email: "prefix@example.com" });
+    await signUpAt({ db, keys, config }, { email: "prefix@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);
     expect(await db.webhookDelivery.count({ where: { callback: `${callback}/u` } })).toBe(0);
@@ -93,30 +94,25 @@ describe("the outbox, written by the sign-up", () => {
   it("writes nothing for a refused sign-up, nor while webhooks are off", async () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
     const config = hooksTo({ callback, events: ["user.create"] });
-    await createUser({ db, keys, config }, { email: "refused@example.com" });
+    await signUpAt({ db, keys, config }, { email: "refused@example.com" });
 
-    await expect(createUser({ db, keys, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
+    await expect(signUpAt({ db, keys, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
     const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]) });
-    await createUser({ db, keys, config: off }, { email: "off@example.com" });
+    await signUpAt({ db, keys, config: off }, { email: "off@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);
   });
 
   it("writes one event for a sign-up under an Idempotency-Key, and none when it is replayed", async () => {
     const callback = `http://127.0.0.1:9/${randomUUID()}`;
-    const context: Context = { db, keys, config: hooksTo({ callback, events: ["user.create"] }) };
     const key = randomUUID();
-    const keyed = () =>
-      forRequest(context, {
-        method: "POST",
-        header: (name) => (name === "idempotency-key" ? key : undefined),
-        body: null,
-        requestId: randomUUID(),
-        clientAddress: undefined,
-      });
+    const keyed = () => {
+      const request = requestContext({ db, keys }, { headers: { "idempotency-key": key }, requestId: randomUUID() });
+      return { ...request, services: { ...request.services, config: hooksTo({ callback, events: ["user.create"] }) } };
+    };
 
-    const first = await createUser(keyed(), { email: "keyed@example.com" });
-    const replayed = await createUser(keyed(), { email: "keyed@example.com" });
+    const first = await signUpAt(keyed(), { email: "keyed@example.com" });
+    const replayed = await signUpAt(keyed(), { email: "keyed@example.com" });
 
     expect(replayed).toEqual(first);
     expect(await pendingFor(callback)).toEqual([expect.objectContaining({ data: expect.objectContaining({ id: first.user_id }) })]);
@@ -126,7 +122,7 @@ describe("the outbox, written by the sign-up", () => {
 describe("delivery", () => {
   it("posts the reference's body: JSON with the event and a token, signed with the session keys, carrying sub, aud, evt, data, iat and a 5-minute exp", async () => {
     const hooks = await receiver();
-    const created = await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "posted@example.com" });
+    const created = await signUpAt({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "posted@example.com" });
     deliver();
 
     const [received] = await hooks.waitForAccepted(1);
@@ -141,7 +137,7 @@ describe("delivery", () => {
 
   it("retries a callback that refuses (non-2xx) with a growing delay until it accepts, and delivers once", async () => {
     const hooks = await receiver((request) => (request <= 3 ? 503 : 200));
-    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user"] }) }, { email: "refused-thrice@example.com" });
+    await signUpAt({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user"] }) }, { email: "refused-thrice@example.com" });
     deliver();
 
     await hooks.waitForAccepted(1);
@@ -158,7 +154,7 @@ describe("delivery", () => {
     await unreachable.down();
     const silent = await receiver((request) => (request === 1 ? "no answer" : 200));
     const config = hooksTo({ callback: unreachable.url, events: ["user.create"] }, { callback: silent.url, events: ["user.create"] });
-    await createUser({ db, keys, config }, { email: "unreachable@example.com" });
+    await signUpAt({ db, keys, config }, { email: "unreachable@example.com" });
     deliver();
 
     await silent.waitForAccepted(1);
@@ -173,7 +169,7 @@ describe("delivery", () => {
 
   it("gives up once the attempts run out, and keeps the row with its last failure", async () => {
     const hooks = await receiver(() => 500);
-    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "given-up@example.com" });
+    await signUpAt({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "given-up@example.com" });
     deliver(3);
 
     await until(async () => (await pendingFor(hooks.url))[0]?.failedAt != null);
@@ -195,7 +191,7 @@ describe("delivery", () => {
       data: [row(daysAgo(8), null), row(daysAgo(9), null), row(daysAgo(6), null), row(null, daysAgo(30))],
     });
     const hooks = await receiver();
-    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "sweeps@example.com" });
+    await signUpAt({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "sweeps@example.com" });
     deliver();
 
     await deliveredRow(hooks.url);
@@ -225,7 +221,7 @@ describe("delivery", () => {
   it("shares the outbox between instances: each event is posted once, and every one arrives", async () => {
     const hooks = await receiver();
     const config = hooksTo({ callback: hooks.url, events: ["user.create"] });
-    const signUps = Array.from({ length: 60 }, (_, index) => createUser({ db, keys, config }, { email: `shared-${index}@example.com` }));
+    const signUps = Array.from({ length: 60 }, (_, index) => signUpAt({ db, keys, config }, { email: `shared-${index}@example.com` }));
     const created = await Promise.all(signUps);
     const instances = [deliver(), deliver(), deliver()];
     for (const instance of instances) instance.wake();
@@ -249,10 +245,10 @@ async function until(condition: () => Promise<boolean>, deadlineMs = 30_000): Pr
 describe("stopping", () => {
   it("lets an attempt in flight finish and records it before the pool closes, so a stopped instance leaves nothing leased", async () => {
     const hooks = await receiver(() => new Promise((answer) => setTimeout(() => answer(200), 500)));
-    await createUser({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "stopping@example.com" });
+    await signUpAt({ db, keys, config: hooksTo({ callback: hooks.url, events: ["user.create"] }) }, { email: "stopping@example.com" });
     // Its own pool, closed right after stop() as scripts/run.ts closes the app's.
     const pool = createDatabase(databaseUrl);
-    const delivery = startWebhookDelivery({ db: pool, keys, audience, maxAttempts: 40 });
+    const delivery = startWebhookWorker({ db: pool, keys, audience, maxAttempts: 40 });
     await until(async () => hooks.requests.length === 1);
 
     await delivery.stop();

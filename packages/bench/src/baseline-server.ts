@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { json } from "node:stream/consumers";
 import pg from "pg";
-import { createUserStatement, loadConfig, openSigningKeys, signSessionToken } from "@enroll/api";
+import { loadConfig, openSigningKeys, planSignUp, signSessionToken, signUpStatement } from "@enroll/api";
 import { createDatabase } from "@enroll/db";
 
 const config = loadConfig();
@@ -28,12 +28,13 @@ const server = createServer(async (request, response) => {
     const { email } = (await json(request)) as { email: string };
     const userId = randomUUID();
     const address = email.toLowerCase();
-    const session = { id: randomUUID(), userAgent: request.headers["user-agent"], ipAddress: request.socket.remoteAddress };
-    const meta = { requestId: randomUUID(), sourceIp: request.socket.remoteAddress ?? "", userAgent: request.headers["user-agent"] ?? "" };
-    const statement = createUserStatement(userId, address, session, meta, config);
-    const [{ rows }, token] = await Promise.all([
+    const requester = { requestId: randomUUID(), address: request.socket.remoteAddress ?? "", userAgent: request.headers["user-agent"] };
+    const session = { id: randomUUID(), userAgent: requester.userAgent, ipAddress: requester.address };
+    // The app's own plan of a sign-up (its statement builder), so the baseline cannot drift from it.
+    const statement = signUpStatement(planSignUp(config, { userId, email: address, requester, session }));
+    const [{ rows }, { token }] = await Promise.all([
       pool.query<{ email_id: string }>(statement.text, statement.values),
-      signSessionToken({ keys, config }, { sessionId: session.id, userId, address }),
+      signSessionToken(keys, config.session, { sessionId: session.id, userId, address }),
     ]);
     const created = rows[0];
     if (!created) return send(response, 409, { code: 409, message: "Conflict" });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { createUserStatement, loadConfig } from "@enroll/api";
+import { loadConfig, planSignUp, signUpStatement } from "@enroll/api";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "../src/database.ts";
 import { SignUpLedger } from "../src/load.ts";
 
@@ -13,9 +13,9 @@ beforeEach(async () => {
 afterEach(() => database.close());
 
 async function signUp(email: string): Promise<void> {
+  const requester = { requestId: randomUUID(), address: "127.0.0.1", userAgent: "bench" };
   const session = { id: randomUUID(), userAgent: "bench", ipAddress: "127.0.0.1" };
-  const meta = { requestId: randomUUID(), sourceIp: "127.0.0.1", userAgent: "bench" };
-  const statement = createUserStatement(randomUUID(), email, session, meta, config);
+  const statement = signUpStatement(planSignUp(config, { userId: randomUUID(), email, requester, session }));
   await database.client.query(statement.text, statement.values);
 }
 

@@ -1,6 +1,8 @@
 import { Prisma } from "@enroll/db";
-import type { Context } from "../context.ts";
+import type { Config } from "../config/index.ts";
 import { log } from "../log.ts";
+import type { Requester } from "../requester.ts";
+import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 
 /** The audit entry of a sign-up, as the reference names its type. */
 export const USER_CREATED = "user_created";
@@ -8,34 +10,29 @@ export const USER_CREATED = "user_created";
 /** User agents are kept to this many characters, so that no client decides how large an entry grows. */
 const MAX_USER_AGENT_LENGTH = 255;
 
-/** What an entry says of the request behind it. */
-export interface RequestMeta {
-  /** The answer's X-Request-Id. */
-  requestId: string;
-  sourceIp: string;
-  userAgent: string;
-}
-
-/** The request's meta; empty strings where there is no request, as in the reference. */
-export function requestMetaOf({ request }: Context): RequestMeta {
+/** What an entry says of the request behind it; empty strings where there is no request, as in the reference. */
+function metaOf(requester: Requester | undefined) {
   return {
-    requestId: request?.requestId ?? "",
-    sourceIp: request?.clientAddress ?? "",
-    userAgent: (request?.header("user-agent") ?? "").slice(0, MAX_USER_AGENT_LENGTH),
+    requestId: requester?.requestId ?? "",
+    sourceIp: requester?.address ?? "",
+    userAgent: (requester?.userAgent ?? "").slice(0, MAX_USER_AGENT_LENGTH),
   };
 }
 
 /**
- * The `user_created` entry as one more CTE of the sign-up's statement (after its `signed_up`), so
- * that it is written in the same transaction and round trip, and only when the sign-up wrote a user:
- * not for a taken address, not for a replayed `Idempotency-Key`. The actor is the new user, with
- * `actorEmail` (its primary address; null when it has none).
+ * The `user_created` entry as a step of the sign-up's statement, so that it is written in the same
+ * transaction and round trip, and only when the sign-up wrote a user: not for a taken address, not
+ * for a replayed `Idempotency-Key`. The actor is the new user, with `actorEmail` (its primary
+ * address; null when it has none).
  */
-export function userCreatedEntry({ requestId, sourceIp, userAgent }: RequestMeta, actorEmail: string | null): Prisma.Sql {
-  return Prisma.sql`user_created_entry AS (
+export function userCreatedStep(requester: Requester | undefined, actorEmail: string | null): SignUpStep {
+  const { requestId, sourceIp, userAgent } = metaOf(requester);
+  return {
+    name: "user_created_entry",
+    sql: Prisma.sql`
       INSERT INTO audit_logs (type, meta_http_request_id, meta_source_ip, meta_user_agent, actor_user_id, actor_email)
-      SELECT ${USER_CREATED}, ${requestId}, ${sourceIp}, ${userAgent}, user_id, ${actorEmail}::text FROM signed_up
-    )`;
+      SELECT ${USER_CREATED}, ${requestId}, ${sourceIp}, ${userAgent}, user_id, ${actorEmail}::text FROM ${SIGN_UP_PARTS.signedUp}`,
+  };
 }
 
 /**
@@ -43,11 +40,12 @@ export function userCreatedEntry({ requestId, sourceIp, userAgent }: RequestMeta
  * commit) as one JSON line on stdout, with the reference's field names beside the log's own.
  */
 export function logUserCreated(
-  { config }: Context,
-  { requestId, sourceIp, userAgent }: RequestMeta,
+  { consoleOutputEnabled }: Config["auditLog"],
+  requester: Requester | undefined,
   { userId, actorEmail }: { userId: string; actorEmail: string | null },
 ): void {
-  if (!config.auditLog.consoleOutputEnabled) return;
+  if (!consoleOutputEnabled) return;
+  const { requestId, sourceIp, userAgent } = metaOf(requester);
   log.info(
     {
       audience: "audit",

@@ -1,17 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
-import { ANY_ORIGIN } from "../config.ts";
-
-/**
- * The routes that other sites' pages may call, exactly or as prefixes (ending in `/`): the sign-up
- * doors, the session routes, the keys that verify session tokens and the health checks. Pages,
- * /docs and /openapi.json are not among them: they get no CORS headers.
- */
-const PUBLIC_PATHS = ["/users", "/users/", "/api/trpc/", "/me", "/logout", "/.well-known/jwks.json", "/health/"];
-
-export function isPublicPath(path: string): boolean {
-  return PUBLIC_PATHS.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry));
-}
+import { ANY_ORIGIN } from "../config/index.ts";
 
 /** What a page on an allowed origin may read of an answer, as the reference exposes it. */
 const EXPOSED_HEADERS = [
@@ -33,7 +22,7 @@ function isPreflight(request: IncomingMessage): boolean {
 }
 
 /**
- * The CORS step of the public routes, with the `cors` middleware: a page on one of `allowOrigins`
+ * The CORS step of the public routes (`public` in the route table), with the `cors` middleware: a page on one of `allowOrigins`
  * (SERVER_PUBLIC_CORS_ALLOW_ORIGINS; `*` is any origin, reflected, allowed only on purpose) may call
  * them with credentials and read the exposed headers; its preflight is answered 204 with the methods,
  * the headers it asked for (reflected, as the reference's SDK sends its own) and a max-age. Any other

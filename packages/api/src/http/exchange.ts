@@ -1,20 +1,24 @@
 import { randomUUID } from "node:crypto";
-import { errorHeaders, toErrorBody } from "../errors.ts";
+import type { Requester } from "../requester.ts";
 
 /**
- * A request as the doors' cores see it, whichever server received it: the node:http server of
- * `pnpm start` or a Fetch-API route handler. Adapters (node.ts, fetch.ts) build it and send the answer.
+ * A request as the routes see it, read by the node:http adapter (node.ts) after the pipeline's
+ * steps: routed on its normalised path, from a client whose address is known.
  */
 export interface HttpRequest {
   method: string;
+  /** The path's parameters, by the names the route table gives them (`/users/{id}`: `id`), decoded. */
+  params: Record<string, string>;
+  /** The query string as sent, with its `?`; empty when there is none. */
+  query: string;
   /** A header's value by its lower-case name; undefined when the request has none. */
   header(name: string): string | undefined;
+  /** Every header, for a door that hands the request on (tRPC's resolver). */
+  headers(): Headers;
   /** The body as it arrives, to be read at most once; null when the request has none. */
   body: AsyncIterable<Uint8Array> | null;
-  /** What the answer's `X-Request-Id` says: see requestIdOf. */
-  requestId: string;
-  /** The client's address, for rate limiting (see clientAddressOf); undefined where the adapter cannot know it. */
-  clientAddress: string | undefined;
+  /** Who asks: the answer's request id, the client's address, its user agent. */
+  requester: Requester;
 }
 
 /** An answer's headers by name; a list where a header repeats, as `Set-Cookie` does (one cookie each). */
@@ -27,6 +31,9 @@ export interface HttpResponse {
   body: string;
 }
 
+/** A route's answer to a request, whichever it is. */
+export type Handler<Services> = (request: HttpRequest, services: Services) => Promise<HttpResponse>;
+
 /** The caller's `X-Request-Id` when it sent a reasonable one, else a new one. */
 export function requestIdOf(given: string | null | undefined): string {
   return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
@@ -36,8 +43,12 @@ export function jsonResponse(status: number, body: unknown, headers: ResponseHea
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
 
-/** A failure's answer, whichever door or route it came from: the one mapping (toErrorBody), its status's headers, and `headers`. */
-export function errorResponse(error: unknown, headers?: ResponseHeaders): HttpResponse {
-  const body = toErrorBody(error);
-  return jsonResponse(body.code, body, { ...errorHeaders(body.code), ...headers });
+/** Adds `values` to an answer's headers, a repeated header (each `Set-Cookie`) kept beside those set before. */
+export function withHeaders(headers: ResponseHeaders, values: ResponseHeaders): ResponseHeaders {
+  const merged = { ...headers };
+  for (const [name, value] of Object.entries(values)) {
+    const earlier = merged[name];
+    merged[name] = Array.isArray(earlier) && Array.isArray(value) ? [...earlier, ...value] : value;
+  }
+  return merged;
 }

@@ -1,31 +1,45 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { clientAddressOf } from "../limits/client-address.ts";
+import type { Requester } from "../requester.ts";
 import type { HttpRequest, HttpResponse } from "./exchange.ts";
 
-/**
- * The node:http side of a door: the request as the core reads it, from a client whose address is
- * the peer's, or forwarded by one of `trustedProxies` (SERVER_TRUSTED_PROXIES)...
- */
-export function fromNodeRequest(request: IncomingMessage, requestId: string, trustedProxies: string[] = []): HttpRequest {
+/** The node:http request as the routes read it, with what the pipeline learned of it. */
+export function fromNodeRequest(
+  request: IncomingMessage,
+  { requester, params }: { requester: Requester; params: Record<string, string> },
+): HttpRequest {
+  const queryStart = request.url?.indexOf("?") ?? -1;
   const { "content-length": length, "transfer-encoding": encoding } = request.headers;
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  };
   return {
     method: request.method ?? "GET",
-    header: (name) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value.join(", ") : value;
+    params,
+    query: queryStart === -1 ? "" : request.url!.slice(queryStart),
+    header,
+    headers: () => {
+      const all = new Headers();
+      for (const name of Object.keys(request.headers)) all.set(name, header(name)!);
+      return all;
     },
     // HTTP/1.1: a message has a body when it declares a length above zero or a transfer encoding.
     // A reader that stops early (a body over the limit) leaves the socket open for the answer.
     body: length === "0" || (length === undefined && encoding === undefined) ? null : request.iterator({ destroyOnReturn: false }),
-    requestId,
-    clientAddress: clientAddressOf(request, trustedProxies),
+    requester,
   };
 }
 
-/** ...and the core's answer, written as it is. */
+/**
+ * Writes an answer as it is, beside the headers the pipeline set before it (request id, security
+ * headers, CORS); a `Vary` of the answer's own is added to the one set before.
+ */
 export function sendNodeResponse(response: ServerResponse, { status, headers, body }: HttpResponse): void {
   discardUnreadBody(response);
-  response.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) }).end(body);
+  const varySetBefore = response.getHeader("vary");
+  const vary = headers.vary ?? headers.Vary;
+  const merged = vary !== undefined && varySetBefore !== undefined ? { vary: `${String(varySetBefore)}, ${String(vary)}` } : {};
+  response.writeHead(status, { ...headers, ...merged, "Content-Length": Buffer.byteLength(body) }).end(body);
 }
 
 /**
@@ -34,6 +48,6 @@ export function sendNodeResponse(response: ServerResponse, { status, headers, bo
  * still sending and can stop, and the connection stays usable. (Closing it instead could lose the
  * answer to a reset while the client still writes.)
  */
-export function discardUnreadBody(response: ServerResponse): void {
+function discardUnreadBody(response: ServerResponse): void {
   if (!response.req.complete) response.req.resume();
 }

@@ -1,21 +1,10 @@
 import { createHash } from "node:crypto";
 import { Prisma, type Database } from "@enroll/db";
-import { EnrollError, InvalidRequestError } from "../errors.ts";
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, InvalidRequestError } from "../errors.ts";
+import { signUpParts, SIGN_UP_PARTS, type SignUpOutcome, type SignUpPlan } from "../sign-up-statement.ts";
 
 /** How long a key's first answer is kept and replayed. */
 export const IDEMPOTENCY_KEY_LIFETIME_HOURS = 24;
-
-export class IdempotencyKeyInUseError extends EnrollError {
-  constructor() {
-    super(409, "A request with this Idempotency-Key is still being processed; retry once it has been answered");
-  }
-}
-
-export class IdempotencyKeyReusedError extends EnrollError {
-  constructor() {
-    super(422, "This Idempotency-Key was already used with another request body");
-  }
-}
 
 export const IDEMPOTENCY_KEY_INVALID = "Idempotency-Key must be 1 to 255 visible ASCII characters";
 
@@ -29,20 +18,6 @@ export function parseIdempotencyKey(header: string): string {
 export function fingerprintOf(input: unknown): string {
   return createHash("sha256").update(JSON.stringify(input)).digest("hex");
 }
-
-/** The answer given under a key: a 200 with its ids or a 409, the first time or replayed. */
-export interface KeyedAnswer {
-  status: 200 | 409;
-  emailId: string | null;
-  userId: string | null;
-  replayed: boolean;
-}
-
-/**
- * The sign-up's CTEs (services/create-user.ts), writing only where `claimWhen` holds, and ending in
- * `signed_up` (user_id, email_id): one row when the sign-up happened, none when the address is taken.
- */
-export type SignUpSteps = (claimWhen: Prisma.Sql) => Prisma.Sql;
 
 interface EarlierAnswer {
   earlier_fingerprint: string | null;
@@ -66,8 +41,9 @@ const KEY_LOCK_CLASS = 20_261_129;
  */
 export async function signUpOnce(
   db: Database,
-  { key, fingerprint, steps }: { key: string; fingerprint: string; steps: SignUpSteps },
-): Promise<KeyedAnswer> {
+  { key, fingerprint, plan }: { key: string; fingerprint: string; plan: SignUpPlan },
+): Promise<SignUpOutcome> {
+  const { signedUp } = SIGN_UP_PARTS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       const [row] = await db.$queryRaw<(EarlierAnswer & { free: boolean; email_id: string | null; user_id: string | null })[]>`
@@ -77,12 +53,12 @@ export async function signUpOnce(
           SELECT fingerprint, status, user_id, email_id FROM idempotency_keys WHERE key = ${key} AND expires_at > now()
         ), proceed AS (
           SELECT free AND NOT EXISTS (SELECT FROM earlier) AS go FROM key_lock
-        ), ${steps(Prisma.sql`(SELECT go FROM proceed)`)},
+        ), ${signUpParts(plan, Prisma.sql`(SELECT go FROM proceed)`)},
         stored_key AS (
           INSERT INTO idempotency_keys (key, fingerprint, status, user_id, email_id, expires_at)
           SELECT ${key}, ${fingerprint}, CASE WHEN signed_up.email_id IS NULL THEN 409 ELSE 200 END,
                  signed_up.user_id, signed_up.email_id, now() + make_interval(hours => ${IDEMPOTENCY_KEY_LIFETIME_HOURS}::int)
-          FROM proceed LEFT JOIN signed_up ON TRUE WHERE proceed.go
+          FROM proceed LEFT JOIN ${signedUp} AS signed_up ON TRUE WHERE proceed.go
         ), swept AS (
           DELETE FROM idempotency_keys WHERE key IN (
             SELECT key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT 2 FOR UPDATE SKIP LOCKED
@@ -91,10 +67,10 @@ export async function signUpOnce(
         SELECT key_lock.free, signed_up.email_id, signed_up.user_id,
                earlier.fingerprint AS earlier_fingerprint, earlier.status AS earlier_status,
                earlier.user_id AS earlier_user_id, earlier.email_id AS earlier_email_id
-        FROM key_lock LEFT JOIN earlier ON TRUE LEFT JOIN signed_up ON TRUE`;
+        FROM key_lock LEFT JOIN earlier ON TRUE LEFT JOIN ${signedUp} AS signed_up ON TRUE`;
       if (row!.earlier_status !== null) return replay(row!, fingerprint);
       if (!row!.free) throw new IdempotencyKeyInUseError();
-      return { status: row!.email_id ? 200 : 409, emailId: row!.email_id, userId: row!.user_id, replayed: false };
+      return { created: idsOf(row!.user_id, row!.email_id), replayed: false };
     } catch (error) {
       if (attempt > 1 || !isKeyTaken(error)) throw error;
       const [earlier] = await db.$queryRaw<EarlierAnswer[]>`
@@ -108,14 +84,14 @@ export async function signUpOnce(
   }
 }
 
-function replay(earlier: EarlierAnswer, fingerprint: string): KeyedAnswer {
+/** The key's first answer again: its ids, or none (a 409). */
+function replay(earlier: EarlierAnswer, fingerprint: string): SignUpOutcome {
   if (earlier.earlier_fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-  return {
-    status: earlier.earlier_status!,
-    emailId: earlier.earlier_email_id,
-    userId: earlier.earlier_user_id,
-    replayed: true,
-  };
+  return { created: idsOf(earlier.earlier_user_id, earlier.earlier_email_id), replayed: true };
+}
+
+function idsOf(userId: string | null, emailId: string | null): SignUpOutcome["created"] {
+  return userId && emailId ? { userId, emailId } : undefined;
 }
 
 /** The unique violation of idempotency_keys' primary key, as Prisma's driver adapter reports it. */

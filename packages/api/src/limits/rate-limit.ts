@@ -1,19 +1,12 @@
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Config } from "../config.ts";
-import type { Context } from "../context.ts";
-import { EnrollError } from "../errors.ts";
-import type { ResponseHeaders } from "../http/exchange.ts";
-
-export class TooManyRequestsError extends EnrollError {
-  constructor() {
-    super(429, "Too Many Requests");
-  }
-}
+import type { Config } from "../config/index.ts";
+import { TooManyRequestsError, type RateLimitState } from "../errors.ts";
+import { log } from "../log.ts";
 
 export interface SignUpRateLimiter {
-  /** Counts one sign-up of `clientAddress` and adds the `X-RateLimit-*` headers; past the limit, TooManyRequestsError. */
-  consume(clientAddress: string, responseHeaders: ResponseHeaders): Promise<void>;
+  /** Counts one sign-up of `clientAddress` and says where it stands; past the limit, TooManyRequestsError. */
+  consume(clientAddress: string): Promise<RateLimitState>;
   close(): Promise<void>;
 }
 
@@ -23,46 +16,38 @@ export interface SignUpRateLimiter {
  * When Redis does not answer, each instance counts on in memory (the library's insurance limiter)
  * rather than refusing or letting through every sign-up.
  */
-export async function openSignUpRateLimiter({ rateLimiter }: Config): Promise<SignUpRateLimiter | undefined> {
-  if (!rateLimiter.enabled) return undefined;
-  const { limit, windowSeconds } = rateLimiter.signUp;
+export async function openSignUpRateLimiter(settings: Config["rateLimiter"]): Promise<SignUpRateLimiter | undefined> {
+  if (!settings.enabled) return undefined;
+  const { limit, windowSeconds } = settings.signUp;
   const options = { points: limit, duration: windowSeconds, keyPrefix: "enroll:sign-up" };
   let redis: Redis | undefined;
   let limiter: RateLimiterAbstract = new RateLimiterMemory(options);
-  if (rateLimiter.store === "redis") {
+  if (settings.store === "redis") {
     // No offline queue: while Redis is away, a sign-up is counted by the insurance limiter at once
     // instead of waiting for a reconnection.
-    redis = new Redis(rateLimiter.redisUrl!, { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });
-    redis.on("error", (error: Error) => console.error(`Rate limiter: Redis: ${error.message}`));
-    await redis.connect().catch(() => console.error("Rate limiter: Redis is unreachable; counting in memory until it answers"));
+    redis = new Redis(settings.redisUrl!, { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on("error", (error: Error) => log.warn(`Rate limiter: Redis: ${error.message}`));
+    await redis.connect().catch(() => log.warn("Rate limiter: Redis is unreachable; counting in memory until it answers"));
     limiter = new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: limiter });
   }
 
-  const headersOf = (state: RateLimiterRes) => ({
-    "X-RateLimit-Limit": String(limit),
-    "X-RateLimit-Remaining": String(state.remainingPoints),
-    "X-RateLimit-Reset": String(Math.ceil((Date.now() + state.msBeforeNext) / 1000)),
+  const stateOf = (result: RateLimiterRes): RateLimitState => ({
+    limit,
+    remaining: result.remainingPoints,
+    resetsAt: Date.now() + result.msBeforeNext,
   });
 
   return {
-    async consume(clientAddress, responseHeaders) {
+    async consume(clientAddress) {
       try {
-        Object.assign(responseHeaders, headersOf(await limiter.consume(clientAddress)));
+        return stateOf(await limiter.consume(clientAddress));
       } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        Object.assign(responseHeaders, headersOf(rejection), {
-          "Retry-After": String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
-        });
-        throw new TooManyRequestsError();
+        if (rejection instanceof RateLimiterRes) throw new TooManyRequestsError(stateOf(rejection));
+        throw rejection;
       }
     },
     async close() {
       redis?.disconnect();
     },
   };
-}
-
-/** One sign-up attempt of the request's client, at either door; nothing to count outside a request. */
-export async function limitSignUp({ rateLimiter, request }: Context): Promise<void> {
-  if (rateLimiter && request?.clientAddress) await rateLimiter.consume(request.clientAddress, request.responseHeaders);
 }

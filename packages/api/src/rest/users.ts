@@ -1,20 +1,24 @@
 import { createUserInput } from "@enroll/validators";
-import { jsonResponse } from "../http/exchange.ts";
-import { limitSignUp } from "../limits/rate-limit.ts";
-import { assertSignUpAllowed, createUser } from "../services/create-user.ts";
-import { readJsonBody } from "./body.ts";
-import { route } from "./route.ts";
+import { readJsonBody } from "../http/body.ts";
+import { jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
+import { errorResponse } from "../http/failures.ts";
+import type { Services } from "../http/services.ts";
+import { rateLimitHeaders, signUpHeaders } from "../http/sign-up-answer.ts";
+import { admitSignUp, createUser } from "../users/sign-up.ts";
 
 /**
- * `/users`, whichever server received the request. `POST` is Hanko's "Create a user": the client
- * must be within its sign-up rate limit and sign-up enabled (both checked before the body is read),
- * the body must be a small JSON object, and its
- * `email` must pass the same schema as the `users.create` procedure before the same service runs.
- * Every other method is answered 405.
+ * `POST /users`, Hanko's "Create a user": admitted first (sign-up open, the client within its rate
+ * limit; before the body is read), then the body must be a small JSON object whose `email` passes
+ * the same schema as the `users.create` procedure, before the same service runs. Where the client
+ * stands against its limit goes with every answer.
  */
-export const handleUsers = route("POST", async (signUp, request) => {
-  await limitSignUp(signUp);
-  assertSignUpAllowed(signUp.config);
-  const input = createUserInput.parse(await readJsonBody(request));
-  return jsonResponse(200, await createUser(signUp, input));
-});
+export async function postUsers(request: HttpRequest, services: Services): Promise<HttpResponse> {
+  const limitHeaders = rateLimitHeaders(await admitSignUp(services, request.requester));
+  try {
+    const { email } = createUserInput.parse(await readJsonBody(request));
+    const result = await createUser(services, { email, idempotencyKey: request.header("idempotency-key"), requester: request.requester });
+    return jsonResponse(200, result.user, { ...limitHeaders, ...signUpHeaders(result, services.config.session) });
+  } catch (error) {
+    return errorResponse(error, limitHeaders);
+  }
+}

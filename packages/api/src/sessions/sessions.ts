@@ -1,67 +1,72 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { Prisma } from "@enroll/db";
+import { Prisma, type Database } from "@enroll/db";
 import type { SignedInUser, UserResponse } from "@enroll/validators";
-import type { Context, RequestScope } from "../context.ts";
+import type { Config } from "../config/index.ts";
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
-import { clearSessionCookie, sessionTokenOf } from "./delivery.ts";
+import type { Requester } from "../requester.ts";
+import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
+import type { SigningKeys } from "./keys.ts";
 
-/**
- * A session a sign-up is about to start: its row is written by the sign-up's own statement
- * (sessionRowStep), and its token is signed meanwhile (signSessionToken).
- */
-export interface SessionToStart {
+/** What the session rules need: the settings, the database and the keys. */
+export interface SessionServices {
+  config: Pick<Config, "session">;
+  db: Database;
+  keys: SigningKeys;
+}
+
+/** A session a sign-up is about to start: its row is written by the sign-up's statement, its token signed meanwhile. */
+export interface NewSession {
   id: string;
   /** Kept for the user to recognise a session, not in full: a header may be 16 KiB. */
   userAgent: string | undefined;
-  ipAddress: string | undefined;
-  /** Where the token goes once the sign-up has committed. */
-  request: RequestScope;
+  ipAddress: string;
+}
+
+/** A session that has started: its token, and how long it lives. */
+export interface StartedSession {
+  token: string;
+  lifetimeSeconds: number;
 }
 
 const USER_AGENT_KEPT_CHARACTERS = 512;
 
-/** A session for the sign-up of this request; none for an in-process caller, which has nowhere to keep a token. */
-export function sessionFor({ request }: Context): SessionToStart | undefined {
-  return (
-    request && {
-      id: randomUUID(),
-      userAgent: request.header("user-agent")?.slice(0, USER_AGENT_KEPT_CHARACTERS),
-      ipAddress: request.clientAddress,
-      request,
-    }
-  );
+export function newSession({ address, userAgent }: Requester): NewSession {
+  return { id: randomUUID(), userAgent: userAgent?.slice(0, USER_AGENT_KEPT_CHARACTERS), ipAddress: address };
 }
 
 /**
- * The sign-up's CTEs that write the session row, for the user of `claimed_email` only: a sign-up
- * that claims no address (taken, or on a path that leaves the address unowned) starts no session.
- * Each also deletes up to two expired sessions (skipping any another sign-up is deleting), which
- * keeps the table at about the sessions alive, with no sweeper to run.
+ * The sign-up's steps that write the session row, for a user who owns the claimed address only (a
+ * sign-up that claims none starts no session), and delete up to two expired sessions (skipping any
+ * another sign-up is deleting), which keeps the table at about the sessions alive, with no sweeper.
  */
-export function sessionRowStep(
-  { id, userAgent, ipAddress }: Pick<SessionToStart, "id" | "userAgent" | "ipAddress">,
-  { session }: Context["config"],
-): Prisma.Sql {
-  return Prisma.sql`new_session AS (
-      INSERT INTO sessions (id, user_id, user_agent, ip_address, expires_at)
-      SELECT ${id}::uuid, user_id, ${userAgent ?? null}, ${ipAddress ?? null},
-             now() + make_interval(secs => ${session.lifespanSeconds}::int)
-      FROM claimed_email
-    ), expired_sessions AS (
-      DELETE FROM sessions WHERE id IN (
-        SELECT id FROM sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT 2 FOR UPDATE SKIP LOCKED
-      )
-    )`;
+export function sessionSteps({ id, userAgent, ipAddress }: NewSession, lifespanSeconds: number): SignUpStep[] {
+  return [
+    {
+      name: "new_session",
+      sql: Prisma.sql`
+        INSERT INTO sessions (id, user_id, user_agent, ip_address, expires_at)
+        SELECT ${id}::uuid, user_id, ${userAgent ?? null}, ${ipAddress},
+               now() + make_interval(secs => ${lifespanSeconds}::int)
+        FROM ${SIGN_UP_PARTS.address} WHERE user_id IS NOT NULL`,
+    },
+    {
+      name: "expired_sessions",
+      sql: Prisma.sql`
+        DELETE FROM sessions WHERE id IN (
+          SELECT id FROM sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT 2 FOR UPDATE SKIP LOCKED
+        )`,
+    },
+  ];
 }
 
 /** The session's token, with the reference's claims. */
-export function signSessionToken(
-  { keys, config }: Pick<Context, "keys" | "config">,
+export async function signSessionToken(
+  keys: Pick<SigningKeys, "sign">,
+  { audience, issuer, lifespanSeconds }: Config["session"],
   { sessionId, userId, address }: { sessionId: string; userId: string; address: string },
-): Promise<string> {
-  const { audience, issuer, lifespanSeconds } = config.session;
-  return keys.sign(
+): Promise<StartedSession> {
+  const token = await keys.sign(
     {
       sub: userId,
       aud: audience,
@@ -71,18 +76,21 @@ export function signSessionToken(
     },
     { expiresInSeconds: lifespanSeconds },
   );
+  return { token, lifetimeSeconds: lifespanSeconds };
 }
 
 const sessionClaims = z.object({ sub: z.uuid(), session_id: z.uuid() });
 
 /**
- * Whose session the request carries. The token must be an RS256 JWT signed by one of our keys, not
- * expired, for our audience, from our issuer when SESSION_ISSUER names one, and its `session_id`
- * must name a live session of its `sub`: a session deleted (logout) or expired refuses the token on
- * every instance. Marks the session as used.
+ * Whose session `token` is. It must be an RS256 JWT signed by one of our keys, not expired, for
+ * our audience, from our issuer when SESSION_ISSUER names one, and its `session_id` must name a
+ * live session of its `sub`: a session deleted (logout) or expired refuses the token on every
+ * instance. Marks the session as used.
  */
-export async function authenticate({ config, db, keys, request }: Context): Promise<{ userId: string; sessionId: string }> {
-  const token = sessionTokenOf(request, config.session);
+export async function authenticate(
+  { config, db, keys }: SessionServices,
+  token: string | undefined,
+): Promise<{ userId: string; sessionId: string }> {
   if (!token) throw new UnauthorizedError();
   const { audience, issuer } = config.session;
   const claims = await keys.verify(token, { audience, issuer }).catch(() => {
@@ -100,26 +108,25 @@ export async function authenticate({ config, db, keys, request }: Context): Prom
 }
 
 /** The signed-in user's id and primary address. */
-export async function currentUser(context: Context): Promise<SignedInUser> {
-  const { id, email } = await userOf(context, (await authenticate(context)).userId);
+export async function currentUser(services: SessionServices, token: string | undefined): Promise<SignedInUser> {
+  const { id, email } = await userOf(services.db, (await authenticate(services, token)).userId);
   return { id, email };
 }
 
 /** A user as `GET /users/{id}` shows it, to that user alone: anyone else's id, existing or not, is forbidden. */
-export async function userForSession(context: Context, userId: string): Promise<UserResponse> {
-  const session = await authenticate(context);
+export async function userForSession(services: SessionServices, token: string | undefined, userId: string): Promise<UserResponse> {
+  const session = await authenticate(services, token);
   if (session.userId !== userId) throw new ForbiddenError();
-  return userOf(context, userId);
+  return userOf(services.db, userId);
 }
 
-/** Ends the request's session: its row is deleted, so its token is refused everywhere, and the cookie cleared. */
-export async function signOut(context: Context): Promise<void> {
-  const { sessionId } = await authenticate(context);
-  await context.db.session.deleteMany({ where: { id: sessionId } });
-  clearSessionCookie(context.request!, context.config.session);
+/** Ends the session of `token`: its row is deleted, so the token is refused everywhere from now on. */
+export async function signOut(services: SessionServices, token: string | undefined): Promise<void> {
+  const { sessionId } = await authenticate(services, token);
+  await services.db.session.deleteMany({ where: { id: sessionId } });
 }
 
-async function userOf({ db }: Context, userId: string): Promise<UserResponse> {
+async function userOf(db: Database, userId: string): Promise<UserResponse> {
   const user = await db.user.findUnique({
     where: { id: userId },
     include: { primaryEmail: { include: { email: true } } },

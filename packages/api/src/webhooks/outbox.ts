@@ -1,38 +1,40 @@
 import { Prisma, type Database } from "@enroll/db";
+import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 import type { WebhookEvent } from "./hooks.ts";
 
 /** A timestamp column as the reference writes times in JSON: UTC, RFC 3339, as Prisma reads it. */
-function utcText(column: string): Prisma.Sql {
-  return Prisma.raw(`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+function utcText(part: Prisma.Sql, column: string): Prisma.Sql {
+  return Prisma.sql`to_char(${part}.${Prisma.raw(column)}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 /**
- * The sign-up's outbox step, a CTE for the sign-up statement's WITH clause (services/create-user.ts):
- * one `user.create` row per callback, written only when the statement created a user (it reads the
- * `claimed_email` and `new_user` steps), in the sign-up's own transaction, so no event exists
- * without its user and no user without its event. The `data` is the user as it was created.
- * Leave the step out, and no event is written (webhooks off, or a sign-up that sends none).
+ * The sign-up's outbox step (see sign-up-statement.ts): one `user.create` row per callback, written
+ * only when the statement created a user who owns the address, in the sign-up's own transaction,
+ * so no event exists without its user and no user without its event. The `data` is the user as it
+ * was created. Leave the step out, and no event is written (webhooks off, or a sign-up that sends none).
  */
-export function queueUserCreated(callbacks: readonly string[]): Prisma.Sql {
-  return Prisma.sql`
-    queued_webhooks AS (
+export function userCreatedEventStep(callbacks: readonly string[]): SignUpStep {
+  const { user, address } = SIGN_UP_PARTS;
+  return {
+    name: "queued_webhooks",
+    sql: Prisma.sql`
       INSERT INTO webhook_deliveries (event, callback, data)
       SELECT ${"user.create" satisfies WebhookEvent}, callback, json_build_object(
-        'id', new_user.id,
-        'created_at', ${utcText("new_user.created_at")},
-        'updated_at', ${utcText("new_user.updated_at")},
+        'id', ${user}.id,
+        'created_at', ${utcText(user, "created_at")},
+        'updated_at', ${utcText(user, "updated_at")},
         'emails', json_build_array(json_build_object(
-          'id', claimed_email.id,
-          'address', claimed_email.address,
-          'is_verified', claimed_email.verified,
+          'id', ${address}.id,
+          'address', ${address}.address,
+          'is_verified', ${address}.verified,
           'is_primary', true,
-          'created_at', ${utcText("claimed_email.created_at")},
-          'updated_at', ${utcText("claimed_email.updated_at")}
+          'created_at', ${utcText(address, "created_at")},
+          'updated_at', ${utcText(address, "updated_at")}
         ))
       )
-      FROM new_user JOIN claimed_email ON claimed_email.user_id = new_user.id
-        CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback
-    )`;
+      FROM ${user} JOIN ${address} ON ${address}.user_id = ${user}.id
+        CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback`,
+  };
 }
 
 /** An event due for an attempt, leased to the instance that claimed it. */

@@ -1,0 +1,171 @@
+import { z } from "zod";
+import {
+  addressList,
+  ANY_ORIGIN,
+  commaSeparated,
+  count,
+  flag,
+  goDuration,
+  originList,
+  port,
+  postgresUrl,
+  webhookHooks,
+} from "./values.ts";
+
+export { ANY_ORIGIN, type WebhookHook } from "./values.ts";
+
+/** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
+export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
+
+/** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
+const settings = z.object({
+  ACCOUNT_ALLOW_SIGNUP: flag.default(true),
+  AUDIT_LOG_CONSOLE_OUTPUT_ENABLED: flag.default(true),
+  AUDIT_LOG_STORAGE_ENABLED: flag.default(true),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
+  PORT: port.default(3000),
+  EMBEDDED_POSTGRES_PORT: port.optional(),
+  EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  RATE_LIMITER_ENABLED: flag.default(true),
+  RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
+  RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
+  RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+  SERVER_TRUSTED_PROXIES: addressList.default([]),
+  SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
+  SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
+  // Each secret encrypts its own signing key in the database, so a short one would be guessable.
+  SECRETS_KEYS: commaSeparated
+    .pipe(z.array(z.string().min(16, { error: "each secret must be at least 16 characters long" })))
+    .default([]),
+  SESSION_LIFESPAN: goDuration.default(12 * 3600),
+  SESSION_AUDIENCE: commaSeparated.pipe(z.array(z.string()).min(1)).default(["localhost"]),
+  SESSION_ISSUER: z.string().optional(),
+  SESSION_ENABLE_AUTH_TOKEN_HEADER: flag.default(false),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w!#$%&'*+.^`|~-]+$/, { error: "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~" })
+    .default("hanko"),
+  SESSION_COOKIE_DOMAIN: z.string().optional(),
+  SESSION_COOKIE_SECURE: flag.default(true),
+  SESSION_COOKIE_HTTP_ONLY: flag.default(true),
+  SESSION_COOKIE_SAME_SITE: z.enum(["strict", "lax", "none"]).default("strict"),
+  WEBHOOKS_ENABLED: flag.default(false),
+  WEBHOOKS_HOOKS: webhookHooks.default([]),
+  WEBHOOKS_MAX_ATTEMPTS: count(1_000).default(WEBHOOK_DEFAULT_MAX_ATTEMPTS),
+});
+
+type Settings = z.output<typeof settings>;
+
+/** Settings that only make sense together: each rule, and the sentence that says what to change. */
+const CROSS_CHECKS: { holds(settings: Settings): boolean; problem: string }[] = [
+  {
+    holds: (s) => !s.DATABASE_DIRECT_URL || Boolean(s.DATABASE_URL),
+    problem: "DATABASE_DIRECT_URL is set without DATABASE_URL, the database it reaches",
+  },
+  {
+    holds: (s) => s.SESSION_COOKIE_SAME_SITE !== "none" || s.SESSION_COOKIE_SECURE,
+    problem: "SESSION_COOKIE_SAME_SITE=none needs SESSION_COOKIE_SECURE=true: browsers drop a SameSite=None cookie that is not Secure",
+  },
+  {
+    holds: (s) => !s.RATE_LIMITER_ENABLED || s.RATE_LIMITER_STORE !== "redis" || Boolean(s.REDIS_URL),
+    problem: "RATE_LIMITER_STORE=redis needs REDIS_URL, e.g. redis://localhost:6379",
+  },
+  {
+    holds: (s) => !s.SERVER_PUBLIC_CORS_ALLOW_ORIGINS.includes(ANY_ORIGIN) || s.SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED,
+    problem:
+      "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site call the public routes with " +
+      "the user's cookies; list the origins instead, or set SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true to allow it",
+  },
+];
+
+/**
+ * Unless EMBEDDED_POSTGRES_PORT is set, the embedded PostgreSQL listens at PORT + 51329 (54329 for
+ * the default 3000), counted on from 1024 past 65535: two checkouts started on different PORTs
+ * then never fight over one database port.
+ */
+function embeddedPostgresPortFor(appPort: number): number {
+  const derived = appPort + 51_329;
+  return derived <= 65_535 ? derived : derived - 65_535 + 1_023;
+}
+
+/** The environment, checked (each setting, then the rules between them) and shaped as the app reads it. */
+const configSchema = settings
+  .superRefine((s, context) => {
+    for (const { holds, problem } of CROSS_CHECKS) if (!holds(s)) context.addIssue({ code: "custom", message: problem, path: [] });
+  })
+  .transform((s) => ({
+    account: { allowSignup: s.ACCOUNT_ALLOW_SIGNUP },
+    /** Where each audit entry goes: the `audit_logs` table (in the sign-up's own statement), stdout as a JSON line. */
+    auditLog: { storageEnabled: s.AUDIT_LOG_STORAGE_ENABLED, consoleOutputEnabled: s.AUDIT_LOG_CONSOLE_OUTPUT_ENABLED },
+    /** Unset means: start the embedded PostgreSQL. */
+    databaseUrl: s.DATABASE_URL,
+    /** The same database without a transaction-pooling proxy, for migrations and their advisory lock; unset means DATABASE_URL. */
+    databaseDirectUrl: s.DATABASE_DIRECT_URL,
+    databasePoolSize: s.DATABASE_POOL_SIZE,
+    port: s.PORT,
+    embeddedPostgresPort: s.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(s.PORT),
+    /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
+    email: { requireVerification: s.EMAIL_REQUIRE_VERIFICATION },
+    /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
+    rateLimiter: {
+      enabled: s.RATE_LIMITER_ENABLED,
+      store: s.RATE_LIMITER_STORE,
+      redisUrl: s.REDIS_URL,
+      signUp: { limit: s.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: s.RATE_LIMITER_SIGNUP_WINDOW },
+    },
+    server: {
+      /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
+      trustedProxies: s.SERVER_TRUSTED_PROXIES,
+      /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
+      publicCorsAllowOrigins: s.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
+    },
+    /** One signing key per secret, stored encrypted with it; the first signs. Empty: one unencrypted key, with a warning. */
+    secrets: { keys: s.SECRETS_KEYS },
+    session: {
+      lifespanSeconds: s.SESSION_LIFESPAN,
+      audience: s.SESSION_AUDIENCE,
+      issuer: s.SESSION_ISSUER,
+      /** true: the token goes in an `X-Auth-Token` header instead of the cookie. */
+      enableAuthTokenHeader: s.SESSION_ENABLE_AUTH_TOKEN_HEADER,
+      cookie: {
+        name: s.SESSION_COOKIE_NAME,
+        domain: s.SESSION_COOKIE_DOMAIN,
+        secure: s.SESSION_COOKIE_SECURE,
+        httpOnly: s.SESSION_COOKIE_HTTP_ONLY,
+        sameSite: s.SESSION_COOKIE_SAME_SITE,
+      },
+    },
+    webhooks: { enabled: s.WEBHOOKS_ENABLED, hooks: s.WEBHOOKS_HOOKS, maxAttempts: s.WEBHOOKS_MAX_ATTEMPTS },
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+/**
+ * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the
+ * tokens that webhook callbacks carry in their paths. A wrong one is refused by its name alone.
+ */
+const SETTINGS_WITH_SECRETS = new Set(["SECRETS_KEYS", "DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "WEBHOOKS_HOOKS"]);
+
+/** The names of every setting, as the environment and .env.example spell them. */
+export const settingNames = Object.keys(settings.shape);
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and checks the configuration; a bad value stops the start with a sentence that names it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== "")));
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    if (issue.path.length === 0) return issue.message;
+    const key = String(issue.path[0]);
+    // Secrets never reach a log, not even a wrong one: nor do the passwords and tokens of URLs.
+    const shown = SETTINGS_WITH_SECRETS.has(key) ? key : `${key}=${JSON.stringify(env[key])}`;
+    return `${shown} is not valid: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+}

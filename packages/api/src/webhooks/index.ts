@@ -1,1 +1,0 @@
-export { startWebhookDelivery, type WebhookDelivery } from "./delivery.ts";
