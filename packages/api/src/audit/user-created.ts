@@ -5,7 +5,7 @@ import type { Requester } from "../requester.ts";
 import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 
 /** The audit entry of a sign-up, as the reference names its type. */
-export const USER_CREATED = "user_created";
+const USER_CREATED = "user_created";
 
 /** User agents are kept to this many characters, so that no client decides how large an entry grows. */
 const MAX_USER_AGENT_LENGTH = 255;

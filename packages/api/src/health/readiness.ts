@@ -1,7 +1,7 @@
 import type { Database } from "@enroll/db";
 
 /** How long the database has to answer for the app to be ready. */
-export const READINESS_TIMEOUT_MS = 1_000;
+const READINESS_TIMEOUT_MS = 1_000;
 
 /**
  * Whether the database answers a trivial query within READINESS_TIMEOUT_MS. Any failure or a late

@@ -3,7 +3,7 @@ import type { HttpRequest } from "./exchange.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export const BODY_NOT_JSON = "request body must be valid JSON";
+const BODY_NOT_JSON = "request body must be valid JSON";
 
 /**
  * The JSON body of a request, read as the reference server reads it: a request without a body (or
@@ -24,7 +24,7 @@ export async function readJsonBody(request: Pick<HttpRequest, "body" | "header">
 }
 
 /** `application/json`, with or without parameters such as a charset. */
-export function isJson(contentType: string | undefined): boolean {
+function isJson(contentType: string | undefined): boolean {
   return contentType?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
 }
 

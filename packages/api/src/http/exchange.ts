@@ -42,13 +42,3 @@ export function requestIdOf(given: string | null | undefined): string {
 export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
-
-/** Adds `values` to an answer's headers, a repeated header (each `Set-Cookie`) kept beside those set before. */
-export function withHeaders(headers: ResponseHeaders, values: ResponseHeaders): ResponseHeaders {
-  const merged = { ...headers };
-  for (const [name, value] of Object.entries(values)) {
-    const earlier = merged[name];
-    merged[name] = Array.isArray(earlier) && Array.isArray(value) ? [...earlier, ...value] : value;
-  }
-  return merged;
-}

@@ -25,7 +25,7 @@ export function canonicalPath(target: string): string | undefined {
   return resolved.length > 1 && resolved.endsWith("/") ? resolved.slice(0, -1) : resolved;
 }
 
-export interface Match {
+interface Match {
   route: Route;
   params: Record<string, string>;
   /** The route's handler for the request's method; undefined when the route does not answer it (405). */

@@ -9,7 +9,7 @@ import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 import type { SigningKeys } from "./keys.ts";
 
 /** What the session rules need: the settings, the database and the keys. */
-export interface SessionServices {
+interface SessionServices {
   config: Pick<Config, "session">;
   db: Database;
   keys: SigningKeys;

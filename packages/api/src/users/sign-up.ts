@@ -15,7 +15,7 @@ import { userCreatedEventStep } from "../webhooks/outbox.ts";
 import type { WebhookWorker } from "../webhooks/worker.ts";
 
 /** What a sign-up needs: the settings, the database, the keys that sign its session, and whatever counts and delivers. */
-export interface SignUpServices {
+interface SignUpServices {
   config: Config;
   db: Database;
   keys: Pick<SigningKeys, "sign">;
@@ -25,7 +25,7 @@ export interface SignUpServices {
   webhooks?: Pick<WebhookWorker, "wake"> | undefined;
 }
 
-export interface SignUpRequest {
+interface SignUpRequest {
   /** Validated and lower-cased by `createUserInput`. */
   email: string;
   /** The client's `Idempotency-Key`, as it sent it. */

@@ -15,8 +15,8 @@ export function callbacksFor({ enabled, hooks }: { enabled: boolean; hooks: read
 }
 
 /** The first retry comes after this long; each one after waits twice as long as the last, up to the cap. */
-export const FIRST_RETRY_DELAY_MS = 1_000;
-export const RETRY_DELAY_CAP_MS = 60 * 60 * 1_000;
+const FIRST_RETRY_DELAY_MS = 1_000;
+const RETRY_DELAY_CAP_MS = 60 * 60 * 1_000;
 
 /** How long to wait after the `attempts`-th failed attempt before the next one. */
 export function retryDelayMs(attempts: number): number {

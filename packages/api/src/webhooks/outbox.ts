@@ -75,7 +75,7 @@ export async function claimDueDeliveries(db: Database, limit: number): Promise<D
  * attempts also removes up to twice as many events delivered longer ago than this, so the table
  * holds about this many days of deliveries with no job to run. Given-up events are never removed.
  */
-export const DELIVERED_KEPT_DAYS = 7;
+const DELIVERED_KEPT_DAYS = 7;
 
 /** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
 export interface AttemptOutcome {

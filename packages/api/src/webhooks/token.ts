@@ -2,7 +2,7 @@ import type { SigningKeys } from "../sessions/keys.ts";
 import type { WebhookEvent } from "./hooks.ts";
 
 /** A webhook token is good for five minutes after it is signed, as the reference's. */
-export const WEBHOOK_TOKEN_LIFETIME_SECONDS = 5 * 60;
+const WEBHOOK_TOKEN_LIFETIME_SECONDS = 5 * 60;
 
 /**
  * What a callback receives, the reference's body: the event, and a token that carries it with its

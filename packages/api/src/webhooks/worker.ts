@@ -7,7 +7,7 @@ import { claimDueDeliveries, recordOutcomes, type AttemptOutcome, type DueDelive
 import { webhookBody } from "./token.ts";
 
 /** A callback that has not answered within this long has failed this attempt. */
-export const ATTEMPT_TIMEOUT_MS = 5_000;
+const ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** How often the outbox is looked at when nothing woke the loop: picks up retries that fall due and other instances' events. */
 const POLL_INTERVAL_MS = 500;
@@ -25,7 +25,7 @@ export interface WebhookWorker {
   stop(): Promise<void>;
 }
 
-export interface WebhookWorkerOptions {
+interface WebhookWorkerOptions {
   db: Database;
   /** The session key store: tokens are signed with its current key. */
   keys: Pick<SigningKeys, "sign">;
