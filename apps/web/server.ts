@@ -8,7 +8,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { requestPipeline, type Services } from "@enroll/api";
+import { answerClientError, recordPeer, requestPipeline, type Services } from "@enroll/api";
 
 export interface RunningServer {
   /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes Next.js. */
@@ -16,7 +16,7 @@ export interface RunningServer {
 }
 
 export async function startServer({ services, dev }: { services: Services; dev: boolean }): Promise<RunningServer> {
-  const { port } = services.config;
+  const { port, server: limits } = services.config;
   const pages = next({ dev, dir: fileURLToPath(new URL(".", import.meta.url)), port });
   await pages.prepare();
   const handle = requestPipeline({ services, dev, pages: pages.getRequestHandler() });
@@ -25,12 +25,25 @@ export async function startServer({ services, dev }: { services: Services; dev: 
   // by sending its next request on it, and the server can finish.
   let closing = false;
   const unanswered = new Set<ServerResponse>();
-  const server = createServer((request, response) => {
-    if (closing) response.setHeader("Connection", "close");
-    unanswered.add(response);
-    response.once("close", () => unanswered.delete(response));
-    handle(request, response);
-  });
+  const server = createServer(
+    {
+      // A slow client holds a connection no longer than this; the timeouts are checked every second.
+      headersTimeout: limits.headersTimeoutSeconds * 1000,
+      requestTimeout: limits.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+    (request, response) => {
+      if (closing) response.setHeader("Connection", "close");
+      unanswered.add(response);
+      response.once("close", () => unanswered.delete(response));
+      handle(request, response);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // The peer's address is taken as the connection opens, while the socket still has one.
+  server.on("connection", recordPeer);
+  // What Node cannot parse, or what comes too slowly, is answered in the contract's shape.
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
 
   return {

@@ -7,6 +7,8 @@ export { startWebhookWorker } from "./webhooks/worker.ts";
 export { planSignUp } from "./users/sign-up.ts";
 export { signUpStatement } from "./sign-up-statement.ts";
 export type { Services } from "./http/services.ts";
+export { answerClientError } from "./http/node.ts";
+export { recordPeer } from "./http/client-address.ts";
 export { requestPipeline } from "./server/pipeline.ts";
 export { apiDocument, routes } from "./server/routes.ts";
 export type { AppRouter } from "./trpc/root.ts";

@@ -141,6 +141,7 @@ async function both(make: () => Case): Promise<{ door: Answer; reference: Answer
         request: {
           requester: { requestId: "reference", address: "127.0.0.1", userAgent: undefined },
           header: (name: string) => request.headers.get(name) ?? undefined,
+          fromForeignSite: false,
           responseHeaders: {},
         },
       }),

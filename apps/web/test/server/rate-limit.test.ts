@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase } from "@enroll/db/testing";
@@ -96,5 +97,55 @@ describe("the sign-up rate limit per client", () => {
       statuses.push(answer.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});
+
+describe("the buckets of client addresses", () => {
+  it("count an IPv6 client by its /64, and an IPv4-mapped address as its IPv4 address", async () => {
+    const statuses = async (clients: string[]) => {
+      const answers: number[] = [];
+      for (const client of clients) answers.push((await postUser(behindProxy.url, { email: `v6-${answers.length}-${client.replaceAll(":", "-")}@example.com` }, from(client))).status);
+      return answers;
+    };
+
+    // Four addresses of one /64: the fourth is past the limit of three.
+    expect(await statuses(["2001:db8:1:1::1", "2001:db8:1:1::2", "2001:db8:1:1:ffff::3", "2001:db8:1:1::4"])).toEqual([200, 200, 200, 429]);
+    // The next /64 is another client.
+    expect(await statuses(["2001:db8:1:2::1"])).toEqual([200]);
+    expect(await statuses(["::ffff:198.51.100.9", "198.51.100.9", "::ffff:c633:6409", "198.51.100.9"])).toEqual([200, 200, 200, 429]);
+  });
+});
+
+describe("a client that resets its connection right after sending a sign-up", () => {
+  it("never signs up past the limit, and whatever it signed up is audited with the address it connected from", async () => {
+    // An app of its own, so that 127.0.0.1's bucket is fresh.
+    const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
+    const app = await startApp(databaseUrl, limited);
+    const appDb = createDatabase(databaseUrl);
+    const { hostname, port } = new URL(app.url);
+    const signUpAndReset = (email: string) =>
+      new Promise<void>((resolve, reject) => {
+        const body = JSON.stringify({ email });
+        const socket = connect({ host: hostname, port: Number(port) }, () => {
+          socket.write(`POST /users HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+          socket.resetAndDestroy();
+        });
+        socket.on("close", () => resolve()).on("error", reject);
+      });
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) await signUpAndReset(`reset-${attempt}@example.com`);
+      // The last of them may still be committing.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+      // A request whose address was taken as its connection opened is counted against it; one whose
+      // connection was gone before even that is refused. Either way: within the limit, and audited with the address.
+      const entries = await appDb.auditLog.findMany();
+      expect(entries.length).toBeLessThanOrEqual(3);
+      expect(await appDb.user.count()).toBe(entries.length);
+      for (const { metaSourceIp } of entries) expect(metaSourceIp).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    } finally {
+      await appDb.$disconnect();
+      await app.stop();
+    }
   });
 });

@@ -32,8 +32,12 @@ const settings = z.object({
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
+  RATE_LIMITER_IPV6_PREFIX: count(128).default(64),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
+  SERVER_HEADERS_TIMEOUT: goDuration.default(10),
+  SERVER_REQUEST_TIMEOUT: goDuration.default(30),
+  SERVER_MAX_CONNECTIONS: count(1_000_000).default(1_000),
   SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
   SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
   // Each secret encrypts its own signing key in the database, so a short one would be guessable.
@@ -61,6 +65,10 @@ type Settings = z.output<typeof settings>;
 
 /** Settings that only make sense together: each rule, and the sentence that says what to change. */
 const CROSS_CHECKS: { holds(settings: Settings): boolean; problem: string }[] = [
+  {
+    holds: (s) => s.SERVER_HEADERS_TIMEOUT <= s.SERVER_REQUEST_TIMEOUT,
+    problem: "SERVER_HEADERS_TIMEOUT must not be longer than SERVER_REQUEST_TIMEOUT, which the headers are part of",
+  },
   {
     holds: (s) => !s.DATABASE_DIRECT_URL || Boolean(s.DATABASE_URL),
     problem: "DATABASE_DIRECT_URL is set without DATABASE_URL, the database it reaches",
@@ -114,11 +122,18 @@ const configSchema = settings
       enabled: s.RATE_LIMITER_ENABLED,
       store: s.RATE_LIMITER_STORE,
       redisUrl: s.REDIS_URL,
+      /** IPv6 clients count by their network of this many leading bits (a /64 is one host's, usually). */
+      ipv6Prefix: s.RATE_LIMITER_IPV6_PREFIX,
       signUp: { limit: s.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: s.RATE_LIMITER_SIGNUP_WINDOW },
     },
     server: {
       /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
       trustedProxies: s.SERVER_TRUSTED_PROXIES,
+      /** How long a client has to send a request's headers, and the whole request, in seconds. */
+      headersTimeoutSeconds: s.SERVER_HEADERS_TIMEOUT,
+      requestTimeoutSeconds: s.SERVER_REQUEST_TIMEOUT,
+      /** The most connections the server holds open at once; more are closed as they arrive. */
+      maxConnections: s.SERVER_MAX_CONNECTIONS,
       /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
       publicCorsAllowOrigins: s.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
     },

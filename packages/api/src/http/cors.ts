@@ -16,6 +16,21 @@ const EXPOSED_HEADERS = [
 /** How long a browser may keep a preflight's answer, in seconds (the reference's). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7_200;
 
+/**
+ * Whether a browser sent the request from a page of a site that may not act here: its `Origin` is
+ * neither this host nor one of `allowOrigins`, or, without an `Origin`, its `Sec-Fetch-Site` says
+ * another site (a sibling subdomain included). A request with neither (curl, a server) is no
+ * browser's, and not a forgery of one.
+ */
+export function isFromForeignSite(request: IncomingMessage, allowOrigins: string[]): boolean {
+  const { origin, host, "sec-fetch-site": fetchSite } = request.headers;
+  if (origin !== undefined) {
+    if (allowOrigins.includes(ANY_ORIGIN) || allowOrigins.includes(origin)) return false;
+    return !URL.canParse(origin) || new URL(origin).host !== host;
+  }
+  return fetchSite === "cross-site" || fetchSite === "same-site";
+}
+
 /** A browser's preflight: OPTIONS naming the method it means to send. Any other OPTIONS is a request like any other. */
 function isPreflight(request: IncomingMessage): boolean {
   return request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined;

@@ -19,6 +19,8 @@ export interface HttpRequest {
   body: AsyncIterable<Uint8Array> | null;
   /** Who asks: the answer's request id, the client's address, its user agent. */
   requester: Requester;
+  /** Sent by a browser from a page of a site that may not act here (see http/cors.ts, isFromForeignSite). */
+  fromForeignSite: boolean;
 }
 
 /** An answer's headers by name; a list where a header repeats, as `Set-Cookie` does (one cookie each). */

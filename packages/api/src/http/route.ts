@@ -20,6 +20,12 @@ export interface Route {
   methods: Partial<Record<Method, RouteMethod>>;
   /** Whether other sites' pages may call it (CORS, SERVER_PUBLIC_CORS_ALLOW_ORIGINS). */
   public: boolean;
+  /**
+   * Whether it changes the session a cookie names: then a browser's request from a page of a site
+   * that may not act here is refused (403) whatever its method but GET and HEAD, since a cross-site
+   * POST with no body needs no preflight.
+   */
+  actsOnSessionCookie?: boolean;
   /** How this route refuses a method it does not answer, when not in the contract's `{code, message}` (tRPC's envelope). */
   refuseMethod?: (allow: string, params: Record<string, string>) => HttpResponse;
 }

@@ -1,11 +1,24 @@
 import { Redis } from "ioredis";
+import ipaddr from "ipaddr.js";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config/index.ts";
 import { TooManyRequestsError, type RateLimitState } from "../errors.ts";
 import { log } from "../log.ts";
 
+/**
+ * The bucket a client address counts in: an IPv4 address as it is (an IPv4-mapped IPv6 address as
+ * its IPv4 address), and an IPv6 address by its first `ipv6Prefix` bits, its network: one host is
+ * usually given a whole /64, and counting each of its 2^64 addresses apart would be no limit at all.
+ */
+export function rateLimitKeyOf(address: string, ipv6Prefix: number): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/${ipv6Prefix}`).toString()}/${ipv6Prefix}`;
+}
+
 export interface SignUpRateLimiter {
-  /** Counts one sign-up of `clientAddress` and says where it stands; past the limit, TooManyRequestsError. */
+  /** Counts one sign-up of `clientAddress` (in its bucket, see rateLimitKeyOf) and says where it stands; past the limit, TooManyRequestsError. */
   consume(clientAddress: string): Promise<RateLimitState>;
   close(): Promise<void>;
 }
@@ -19,6 +32,7 @@ export interface SignUpRateLimiter {
 export async function openSignUpRateLimiter(settings: Config["rateLimiter"]): Promise<SignUpRateLimiter | undefined> {
   if (!settings.enabled) return undefined;
   const { limit, windowSeconds } = settings.signUp;
+  const { ipv6Prefix } = settings;
   const options = { points: limit, duration: windowSeconds, keyPrefix: "enroll:sign-up" };
   let redis: Redis | undefined;
   let limiter: RateLimiterAbstract = new RateLimiterMemory(options);
@@ -40,7 +54,7 @@ export async function openSignUpRateLimiter(settings: Config["rateLimiter"]): Pr
   return {
     async consume(clientAddress) {
       try {
-        return stateOf(await limiter.consume(clientAddress));
+        return stateOf(await limiter.consume(rateLimitKeyOf(clientAddress, ipv6Prefix)));
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) throw new TooManyRequestsError(stateOf(rejection));
         throw rejection;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { InvalidRequestError, MethodNotAllowedError } from "../errors.ts";
+import { ForbiddenError, InvalidRequestError, MethodNotAllowedError } from "../errors.ts";
 import { clientAddressOf } from "../http/client-address.ts";
-import { publicCors } from "../http/cors.ts";
+import { isFromForeignSite, publicCors } from "../http/cors.ts";
 import { requestIdOf } from "../http/exchange.ts";
 import { errorResponse } from "../http/failures.ts";
 import { fromNodeRequest, sendNodeResponse } from "../http/node.ts";
@@ -21,8 +21,8 @@ type NodeHandler = (request: IncomingMessage, response: ServerResponse) => unkno
 export function requestPipeline({ services, dev, pages }: { services: Services; dev: boolean; pages: NodeHandler }): NodeHandler {
   const route = createRouter(routes);
   const setSecurityHeaders = securityHeaders({ dev });
-  const answerCors = publicCors(services.config.server.publicCorsAllowOrigins);
-  const { trustedProxies } = services.config.server;
+  const { trustedProxies, publicCorsAllowOrigins } = services.config.server;
+  const answerCors = publicCors(publicCorsAllowOrigins);
 
   async function answer(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<unknown> {
     // 1. Its id, which every answer and log line of the request carries.
@@ -43,8 +43,12 @@ export function requestPipeline({ services, dev, pages }: { services: Services; 
       const refusal = match.route.refuseMethod?.(match.allow, match.params);
       return sendNodeResponse(response, refusal ?? errorResponse(new MethodNotAllowedError(), { Allow: match.allow }));
     }
+    // 7. No page of a site that may not act here changes a session by its cookie.
+    const fromForeignSite = isFromForeignSite(request, publicCorsAllowOrigins);
+    if (match.route.actsOnSessionCookie && fromForeignSite && request.method !== "GET" && request.method !== "HEAD") throw new ForbiddenError();
     const requester = { requestId, address, userAgent: request.headers["user-agent"] };
-    return sendNodeResponse(response, await match.method.handle(fromNodeRequest(request, { requester, params: match.params }), services));
+    const routed = fromNodeRequest(request, { requester, params: match.params, fromForeignSite });
+    return sendNodeResponse(response, await match.method.handle(routed, services));
   }
 
   return (request, response) => {

@@ -38,7 +38,7 @@ export const routes: readonly Route[] = [
   },
   { path: "/users/{id}", public: true, methods: { GET: { handle: getUser, operation: getUserOperation } } },
   { path: "/me", public: true, methods: { GET: { handle: getMe, operation: meOperation } } },
-  { path: "/logout", public: true, methods: { POST: { handle: postLogout, operation: logoutOperation } } },
+  { path: "/logout", public: true, actsOnSessionCookie: true, methods: { POST: { handle: postLogout, operation: logoutOperation } } },
   { path: "/.well-known/jwks.json", public: true, methods: { GET: { handle: getJwks, operation: jwksOperation } } },
   {
     // tRPC's clients are typed from AppRouter, not from the OpenAPI document.

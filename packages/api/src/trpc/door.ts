@@ -113,7 +113,8 @@ export function trpcDoor(router: AnyTRPCRouter) {
   return async (request: HttpRequest, services: Services): Promise<HttpResponse> => {
     const path = request.params.procedure!;
     const query = request.query;
-    const ctx: TrpcContext = { services, request: { requester: request.requester, header: request.header, responseHeaders: {} } };
+    const { requester, header, fromForeignSite } = request;
+    const ctx: TrpcContext = { services, request: { requester, header, fromForeignSite, responseHeaders: {} } };
     let input: unknown;
     try {
       input = request.method === "POST" ? await readJsonBody(request) : undefined;

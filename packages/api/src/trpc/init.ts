@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { ForbiddenError } from "../errors.ts";
 import type { ResponseHeaders } from "../http/exchange.ts";
 import { INTERNAL_SERVER_ERROR, toErrorBody } from "../http/failures.ts";
 import type { Services } from "../http/services.ts";
@@ -14,6 +15,8 @@ export interface TrpcContext {
   request?: {
     requester: Requester;
     header(name: string): string | undefined;
+    /** Sent by a browser from a page of a site that may not act here (http/cors.ts). */
+    fromForeignSite: boolean;
     responseHeaders: ResponseHeaders;
   };
 }
@@ -59,3 +62,12 @@ const withDomainErrors = t.middleware(async ({ next }) => {
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(withDomainErrors);
+
+/**
+ * A procedure that changes the session a cookie names: a browser's call from a page of a site that
+ * may not act here is FORBIDDEN, as `POST /logout` refuses it (server/routes.ts, actsOnSessionCookie).
+ */
+export const sessionCookieProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.request?.fromForeignSite) throw new ForbiddenError();
+  return next();
+});

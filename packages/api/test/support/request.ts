@@ -56,5 +56,5 @@ export async function signUpAt(at: TestRequest | Services, input: { email: strin
 
 /** The tRPC procedures as the door calls them for this request. */
 export function callerAt({ services, requester, header, responseHeaders }: TestRequest) {
-  return createCaller({ services, request: { requester, header, responseHeaders } });
+  return createCaller({ services, request: { requester, header, fromForeignSite: false, responseHeaders } });
 }
