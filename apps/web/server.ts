@@ -1,26 +1,53 @@
 /**
- * Enroll's HTTP server, as `pnpm start` and `pnpm dev` run it. Every request goes through one
- * pipeline (@enroll/api's server/pipeline.ts: request id, security headers, its route by the
- * normalised path, CORS, the client's address, then its handler from server/routes.ts); a path that
- * names no route is a page, and Next.js serves it. Next.js serves pages only: no route of the API
- * is Next's.
+ * Enroll's HTTP servers, as `pnpm start` and `pnpm dev` run them: the public listener on PORT and
+ * the admin listener on ADMIN_HOST:ADMIN_PORT. Every request goes through one pipeline
+ * (@enroll/api's server/pipeline.ts: request id, security headers, its route by the normalised
+ * path, the listener's own check, CORS, the client's address, then its handler from the listener's
+ * route table: server/routes.ts, or server/admin-routes.ts); a path that names no route is a page,
+ * and Next.js serves it. Next.js serves pages only: no route of either API is Next's.
  */
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { answerClientError, recordPeer, requestPipeline, type Services } from "@enroll/api";
+import { adminKeyCheck, adminRoutes, answerClientError, recordPeer, requestPipeline, routes, type Services } from "@enroll/api";
+
+type NodeHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+/** Next.js, prepared once and shared by both listeners. */
+export interface Pages {
+  handle: NodeHandler;
+  close(): Promise<void>;
+}
+
+export async function openPages({ dev, port }: { dev: boolean; port: number }): Promise<Pages> {
+  const app = next({ dev, dir: fileURLToPath(new URL(".", import.meta.url)), port });
+  await app.prepare();
+  return { handle: app.getRequestHandler(), close: () => app.close() };
+}
 
 export interface RunningServer {
-  /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes Next.js. */
+  /** Where it listens, e.g. http://127.0.0.1:3001. */
+  url: string;
+  /** Stops accepting, lets requests in flight finish (at most `graceMs`). */
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startServer({ services, dev }: { services: Services; dev: boolean }): Promise<RunningServer> {
-  const { port, server: limits } = services.config;
-  const pages = next({ dev, dir: fileURLToPath(new URL(".", import.meta.url)), port });
-  await pages.prepare();
-  const handle = requestPipeline({ services, dev, pages: pages.getRequestHandler() });
+/** The public listener on PORT, every interface: the sign-up, sessions, probes and pages. */
+export function startServer({ services, dev, pages }: { services: Services; dev: boolean; pages: Pages }): Promise<RunningServer> {
+  const handle = requestPipeline({ services, dev, pages: pages.handle, listener: "public", routes });
+  return listen(handle, services, { port: services.config.port });
+}
 
+/** The admin listener on ADMIN_HOST:ADMIN_PORT: users, the audit log, metrics, and the operator page, behind the admin key when one is set. */
+export function startAdminServer({ services, dev, pages }: { services: Services; dev: boolean; pages: Pages }): Promise<RunningServer> {
+  const { port, host, apiKey } = services.config.admin;
+  const handle = requestPipeline({ services, dev, pages: pages.handle, listener: "admin", routes: adminRoutes, guard: adminKeyCheck(apiKey) });
+  return listen(handle, services, { port, host });
+}
+
+/** A node:http server for `handle` with the limits every listener shares, listening on `port` (and `host`, else every interface). */
+async function listen(handle: NodeHandler, { config }: Services, { port, host }: { port: number; host?: string }): Promise<RunningServer> {
+  const limits = config.server;
   // While closing, every answer says `Connection: close`, so that no client keeps a connection open
   // by sending its next request on it, and the server can finish.
   let closing = false;
@@ -44,9 +71,10 @@ export async function startServer({ services, dev }: { services: Services; dev: 
   server.on("connection", recordPeer);
   // What Node cannot parse, or what comes too slowly, is answered in the contract's shape.
   server.on("clientError", answerClientError);
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, resolve));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
 
   return {
+    url: `http://${host?.includes(":") ? `[${host}]` : (host ?? "localhost")}:${port}`,
     async close(graceMs = 10_000) {
       closing = true;
       for (const response of unanswered) if (!response.headersSent) response.setHeader("Connection", "close");
@@ -55,7 +83,6 @@ export async function startServer({ services, dev }: { services: Services; dev: 
       const overdue = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(overdue);
-      await pages.close();
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * `pnpm start`, `pnpm dev` and `pnpm db:migrate`: checks the configuration, starts the embedded
  * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
- * migrating, opens what the server needs and serves the app on PORT (server.ts) until SIGINT or
- * SIGTERM (exit 0) or a crash (exit 1). Everything long-lived is opened through `open`, in the order
+ * migrating, opens what the servers need and serves the app on PORT and the admin API on
+ * ADMIN_HOST:ADMIN_PORT (server.ts) until SIGINT or SIGTERM (exit 0) or a crash (exit 1). Everything long-lived is opened through `open`, in the order
  * below, and stopped in reverse on every way out, a failed start included.
  */
 import { existsSync } from "node:fs";
@@ -103,14 +103,21 @@ if (mode === "migrate") await stopAll("Migrated", 0);
 Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production", NEXT_TELEMETRY_DISABLED: "1" });
 // Next.js runs from the app's folder, as under `next start`; pnpm start runs this script from the repository's root.
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
-const { openSigningKeys, openSignUpRateLimiter, startWebhookWorker } = await import("@enroll/api");
-const { startServer } = await import("../server.ts");
+const { openMetrics, openSigningKeys, openSignUpRateLimiter, startWebhookWorker } = await import("@enroll/api");
+const { openPages, startAdminServer, startServer } = await import("../server.ts");
 
 const db = await open(
   "the pool",
   async () => createDatabase(database.url, { poolSize: config.databasePoolSize }),
   (pool) => pool.$disconnect(),
   (error) => `Could not open the database pool: ${error.message}`,
+);
+// Counted from here on; scraped at the admin listener's /metrics.
+const metrics = await open(
+  "the metrics",
+  async () => openMetrics(db),
+  async (opened) => opened.close(),
+  (error) => `Could not open the metrics: ${error.message}`,
 );
 // Every instance on this database signs and verifies with the same keys, made by the first start.
 const keys = await open(
@@ -130,18 +137,40 @@ const webhooks = await open(
   "webhook delivery (attempts in flight may finish)",
   async () =>
     config.webhooks.enabled
-      ? startWebhookWorker({ db, keys, audience: config.session.audience, maxAttempts: config.webhooks.maxAttempts })
+      ? startWebhookWorker({
+          db,
+          keys,
+          audience: config.session.audience,
+          maxAttempts: config.webhooks.maxAttempts,
+          onAttempted: metrics.countDeliveryAttempt,
+        })
       : undefined,
   async (worker) => worker?.stop(),
   (error) => `Could not start webhook delivery: ${error.message}`,
 );
+const services = { config, db, keys, rateLimiter, webhooks, metrics };
+const dev = mode === "dev";
+// Shared by both listeners; closed after both.
+const pages = await open(
+  "the pages (Next.js)",
+  () => openPages({ dev, port: config.port }),
+  (opened) => opened.close(),
+  (error) => `Could not prepare the pages: ${error.message}`,
+);
+// Opened before the public listener, so that the app answers on both once it answers at all.
+const admin = await open(
+  "the admin server (requests in flight may finish)",
+  () => startAdminServer({ services, dev, pages }),
+  (server) => server.close(),
+  (error) => `Could not serve the admin API on ${config.admin.host} port ${config.admin.port} (ADMIN_HOST and ADMIN_PORT pick another): ${error.message}`,
+);
 await open(
   "the server (requests in flight may finish)",
-  () => startServer({ services: { config, db, keys, rateLimiter, webhooks }, dev: mode === "dev" }),
+  () => startServer({ services, dev, pages }),
   (server) => server.close(),
   (error) => `Could not serve on port ${config.port} (PORT picks another): ${error.message}`,
 );
-log.info(`Enroll is serving on http://localhost:${config.port}`);
+log.info(`Enroll is serving on http://localhost:${config.port}, its admin API on ${admin.url}${config.admin.apiKey ? " (with ADMIN_API_KEY)" : ""}`);
 
 // A crash (an exception or rejection nobody handled) leaves the process in a state nobody planned
 // for: it is logged, everything is stopped in order, and the exit code (1) tells a supervisor to

@@ -26,6 +26,9 @@ export class UnauthorizedError extends EnrollError {
   }
 }
 
+/** An admin request without the admin API's key (ADMIN_API_KEY), or with another one. */
+export class AdminKeyRequiredError extends UnauthorizedError {}
+
 /** A request for what it may not have: another user's data, or a sign-up while sign-up is closed. */
 export class ForbiddenError extends EnrollError {
   constructor() {
@@ -34,6 +37,13 @@ export class ForbiddenError extends EnrollError {
 }
 
 export class SignUpDisabledError extends ForbiddenError {}
+
+/** What the request names does not exist: `message` says what, as the reference words it ("user not found"). */
+export class NotFoundError extends EnrollError {
+  constructor(message = "Not Found") {
+    super(404, message);
+  }
+}
 
 export class MethodNotAllowedError extends EnrollError {
   constructor() {
@@ -48,6 +58,13 @@ export class EmailTakenError extends EnrollError {
   constructor(replayed = false) {
     super(409, "Conflict");
     this.replayed = replayed;
+  }
+}
+
+/** An operator's new user clashes with what exists: its id, or one of its addresses, in any letter case. */
+export class UserExistsError extends EnrollError {
+  constructor(what: "user" | "email") {
+    super(409, `${what} already exists`);
   }
 }
 

@@ -226,3 +226,27 @@ describe("the webhooks' settings", () => {
     expect(() => loadConfig({ WEBHOOKS_MAX_ATTEMPTS: "0" })).toThrow('WEBHOOKS_MAX_ATTEMPTS="0" is not valid');
   });
 });
+
+describe("the admin API's settings", () => {
+  it("listen on loopback at PORT + 1 with no key by default", () => {
+    expect(loadConfig({}).admin).toEqual({ port: 3001, host: "127.0.0.1", apiKey: undefined });
+    expect(loadConfig({ PORT: "8080" }).admin.port).toBe(8081);
+    expect(loadConfig({ PORT: "65535" }).admin.port).toBe(65_534);
+    expect(loadConfig({ ADMIN_PORT: "9000" }).admin.port).toBe(9000);
+  });
+
+  it("refuse a non-loopback ADMIN_HOST without ADMIN_API_KEY, saying why", () => {
+    for (const host of ["0.0.0.0", "::", "192.0.2.10"]) {
+      expect(() => loadConfig({ ADMIN_HOST: host })).toThrow(/ADMIN_HOST is not a loopback address.*set ADMIN_API_KEY/);
+    }
+    expect(loadConfig({ ADMIN_HOST: "0.0.0.0", ADMIN_API_KEY: "k".repeat(16) }).admin).toMatchObject({ host: "0.0.0.0" });
+    for (const host of ["localhost", "127.0.0.2", "::1"]) expect(loadConfig({ ADMIN_HOST: host }).admin.host).toBe(host);
+  });
+
+  it("refuse a host that is no address, a short key (without repeating it) and the public port", () => {
+    expect(() => loadConfig({ ADMIN_HOST: "example.org" })).toThrow('ADMIN_HOST="example.org" is not valid');
+    expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).toThrow(/ADMIN_API_KEY is not valid: must be at least 16/);
+    expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).not.toThrow(/short-secret/);
+    expect(() => loadConfig({ PORT: "4000", ADMIN_PORT: "4000" })).toThrow("ADMIN_PORT is PORT");
+  });
+});

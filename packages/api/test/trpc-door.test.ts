@@ -8,6 +8,7 @@ import { loadConfig } from "../src/config/index.ts";
 import { MAX_BODY_BYTES } from "../src/http/body.ts";
 import type { Services } from "../src/http/services.ts";
 import { requestPipeline } from "../src/server/pipeline.ts";
+import { routes } from "../src/server/routes.ts";
 import { openSigningKeys } from "../src/sessions/keys.ts";
 import { appRouter } from "../src/trpc/root.ts";
 
@@ -27,7 +28,13 @@ beforeAll(async () => {
   const keys = await openSigningKeys(db, []);
   for (const [name, allowSignup] of [["open", "true"], ["closed", "false"]] as const) {
     services[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
-    const handle = requestPipeline({ services: services[name], dev: false, pages: (_request, response) => response.writeHead(404).end() });
+    const handle = requestPipeline({
+      services: services[name],
+      dev: false,
+      pages: (_request, response) => response.writeHead(404).end(),
+      listener: "public",
+      routes,
+    });
     const server = createServer(handle);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(server);

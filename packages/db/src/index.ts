@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from "./unavailable.ts";
 
@@ -17,12 +18,30 @@ export type Database = PrismaClient;
  * is bounded in time (see unavailable.ts), and a connection that timed out is dropped from the pool.
  */
 export function createDatabase(url: string, { poolSize = 10 }: { poolSize?: number } = {}): Database {
-  const adapter = new PrismaPg({
+  // The pool is made here rather than by the adapter, so that its counts can be read (poolStatsOf);
+  // the adapter still ends it on $disconnect.
+  const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
   });
-  return new PrismaClient({ adapter, errorFormat: "minimal" });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), errorFormat: "minimal" });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Database, pg.Pool>();
+
+/** How a database's pool of connections stands: open, idle (so in use: open - idle), and queries waiting for one. */
+export interface PoolStats {
+  open: number;
+  idle: number;
+  waiting: number;
+}
+
+export function poolStatsOf(db: Database): PoolStats | undefined {
+  const pool = pools.get(db);
+  return pool && { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }

@@ -22,7 +22,7 @@ function emailProblem(issue: { input?: unknown; code?: string }): string {
   return issue.code === "invalid_type" ? EMAIL_NOT_A_STRING : EMAIL_INVALID;
 }
 
-const email = z
+export const emailAddress = z
   .string({ error: emailProblem })
   // One spelling per address: composed (NFC) before it is checked, then lower-cased to be stored and
   // compared, as the reference server lower-cases it.
@@ -32,7 +32,7 @@ const email = z
   .meta({ description: "The email address of the new user", examples: ["alice@example.com"] });
 
 /** The body of `POST /users` and the input of the `users.create` procedure. Unknown keys are dropped. */
-export const createUserInput = z.object({ email }, { error: BODY_NOT_AN_OBJECT });
+export const createUserInput = z.object({ email: emailAddress }, { error: BODY_NOT_AN_OBJECT });
 
 export type CreateUserInput = z.input<typeof createUserInput>;
 export type NewUserRequest = z.output<typeof createUserInput>;

@@ -27,7 +27,7 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const child = spawn("pnpm", ["start"], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ADMIN_PORT: String(await freePort()), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -8,6 +8,8 @@ import { createEmptyDatabase, freePort } from "@enroll/db/testing";
 export interface RunningApp {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The admin listener, e.g. http://127.0.0.1:41235 (on ADMIN_HOST when the test sets it, else loopback). */
+  adminUrl: string;
   /** The server's process id. */
   pid: number;
   /** Everything the app printed so far. */
@@ -43,9 +45,10 @@ const testSettings = { RATE_LIMITER_ENABLED: "false" };
  */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
+  const adminPort = env.ADMIN_PORT ?? String(await freePort());
   const child = spawn(process.execPath, startArguments, {
     cwd: repoRoot,
-    env: { ...process.env, ...testSettings, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    env: { ...process.env, ...testSettings, ADMIN_PORT: adminPort, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -60,7 +63,8 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { url, pid: child.pid!, output: () => output, logLines, exited, stop: () => stop(child, exited) };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  return { url, adminUrl, pid: child.pid!, output: () => output, logLines, exited, stop: () => stop(child, exited) };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -85,14 +89,15 @@ async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void
 
 /**
  * For a test file: the built app on a fresh database, started before its tests and stopped after
- * them, with a Prisma client on the same database for looking at what the app wrote.
+ * them, with a Prisma client on the same database for looking at what the app wrote. `env` may be
+ * a function, for settings known only once the file's other beforeAll hooks have run.
  */
-export function appOnFreshDatabase(env: Record<string, string> = {}): { app: RunningApp; db: Database } {
+export function appOnFreshDatabase(env: Record<string, string> | (() => Record<string, string>) = {}): { app: RunningApp; db: Database } {
   const running = {} as { app: RunningApp; db: Database };
   beforeAll(async () => {
     const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
     running.db = createDatabase(databaseUrl);
-    running.app = await startApp(databaseUrl, env);
+    running.app = await startApp(databaseUrl, typeof env === "function" ? env() : env);
   });
   afterAll(async () => {
     await running.db?.$disconnect();

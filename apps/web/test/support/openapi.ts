@@ -3,6 +3,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { expect } from "vitest";
+import type { routes } from "@enroll/api";
 
 /** One answer of the app, as a test saw it. */
 export interface Exchange {
@@ -108,4 +109,20 @@ function schemaProblems(schema: object, value: unknown, what: string): string[] 
   const validate = ajv.compile(schema);
   if (validate(value)) return [];
   return (validate.errors ?? []).map((error) => `${what}${error.instancePath} ${error.message}: ${JSON.stringify(value)}`);
+}
+
+/**
+ * A route table's methods (and whether each is part of the REST contract), and the methods its
+ * document lists, both as `{path, method}`: what a route-table test holds against each other.
+ */
+export function servedAndDocumented(table: typeof routes, document: { paths?: object }) {
+  const served = table.flatMap(({ path, methods }) =>
+    Object.entries(methods).map(([method, { operation }]) => ({ path, method, documented: operation !== null })),
+  );
+  const documented = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.keys(item ?? {})
+      .filter((key) => ["get", "head", "post", "put", "patch", "delete"].includes(key))
+      .map((method) => ({ path, method: method.toUpperCase() })),
+  );
+  return { served, documented };
 }

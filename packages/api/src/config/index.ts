@@ -6,13 +6,15 @@ import {
   count,
   flag,
   goDuration,
+  isLoopback,
+  listenHost,
   originList,
   port,
   postgresUrl,
   webhookHooks,
 } from "./values.ts";
 
-export { ANY_ORIGIN, type WebhookHook } from "./values.ts";
+export { ANY_ORIGIN, isLoopback, type WebhookHook } from "./values.ts";
 
 /** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
 export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
@@ -26,6 +28,10 @@ const settings = z.object({
   DATABASE_DIRECT_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
+  ADMIN_PORT: port.optional(),
+  ADMIN_HOST: listenHost.default("127.0.0.1"),
+  // Whoever holds it may read and delete every user, so a short one would be guessable.
+  ADMIN_API_KEY: z.string().min(16, { error: "must be at least 16 characters long" }).optional(),
   EMBEDDED_POSTGRES_PORT: port.optional(),
   EMAIL_REQUIRE_VERIFICATION: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
@@ -66,6 +72,16 @@ type Settings = z.output<typeof settings>;
 /** Settings that only make sense together: each rule, and the sentence that says what to change. */
 const CROSS_CHECKS: { holds(settings: Settings): boolean; problem: string }[] = [
   {
+    holds: (s) => isLoopback(s.ADMIN_HOST) || Boolean(s.ADMIN_API_KEY),
+    problem:
+      `ADMIN_HOST is not a loopback address, so the admin API (every user, and deleting them) would answer other ` +
+      `machines with no key: set ADMIN_API_KEY (e.g. openssl rand -hex 32), or bind it to 127.0.0.1`,
+  },
+  {
+    holds: (s) => adminPortFor(s) !== s.PORT,
+    problem: "ADMIN_PORT is PORT: the admin API needs a port of its own",
+  },
+  {
     holds: (s) => s.SERVER_HEADERS_TIMEOUT <= s.SERVER_REQUEST_TIMEOUT,
     problem: "SERVER_HEADERS_TIMEOUT must not be longer than SERVER_REQUEST_TIMEOUT, which the headers are part of",
   },
@@ -99,6 +115,11 @@ function embeddedPostgresPortFor(appPort: number): number {
   return derived <= 65_535 ? derived : derived - 65_535 + 1_023;
 }
 
+/** ADMIN_PORT, or else PORT + 1 (PORT - 1 for the last port). */
+function adminPortFor({ PORT, ADMIN_PORT }: Pick<Settings, "PORT" | "ADMIN_PORT">): number {
+  return ADMIN_PORT ?? (PORT < 65_535 ? PORT + 1 : PORT - 1);
+}
+
 /** The environment, checked (each setting, then the rules between them) and shaped as the app reads it. */
 const configSchema = settings
   .superRefine((s, context) => {
@@ -114,6 +135,11 @@ const configSchema = settings
     databaseDirectUrl: s.DATABASE_DIRECT_URL,
     databasePoolSize: s.DATABASE_POOL_SIZE,
     port: s.PORT,
+    /**
+     * The admin API's listener: loopback by default; a key, when set, is asked of every request
+     * (`Authorization: Bearer`), and must be set to listen anywhere else.
+     */
+    admin: { port: adminPortFor(s), host: s.ADMIN_HOST, apiKey: s.ADMIN_API_KEY },
     embeddedPostgresPort: s.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(s.PORT),
     /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
     email: { requireVerification: s.EMAIL_REQUIRE_VERIFICATION },
@@ -162,7 +188,7 @@ export type Config = z.output<typeof configSchema>;
  * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the
  * tokens that webhook callbacks carry in their paths. A wrong one is refused by its name alone.
  */
-const SETTINGS_WITH_SECRETS = new Set(["SECRETS_KEYS", "DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "WEBHOOKS_HOOKS"]);
+const SETTINGS_WITH_SECRETS = new Set(["ADMIN_API_KEY", "SECRETS_KEYS", "DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "WEBHOOKS_HOOKS"]);
 
 /** The names of every setting, as the environment and .env.example spell them. */
 export const settingNames = Object.keys(settings.shape);

@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
@@ -8,6 +9,16 @@ export const flag = z.enum(["true", "false"]).transform((value) => value === "tr
 export const port = z.coerce.number().int().min(1).max(65_535);
 
 export const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** An IP address to listen on, or `localhost`. */
+export const listenHost = z
+  .string()
+  .refine((host) => host === "localhost" || ipaddr.isValid(host), { error: "must be an IP address such as 127.0.0.1 or ::1, or localhost" });
+
+/** Whether `host` (a listenHost) reaches this machine only: `localhost`, 127.0.0.0/8 or ::1 (0.0.0.0 and :: are every interface). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || (ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback");
+}
 
 export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// connection URL" });
 

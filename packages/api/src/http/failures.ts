@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isDatabaseUnavailable } from "@enroll/db";
 import type { ErrorBody } from "@enroll/validators";
-import { EmailTakenError, EnrollError, TooManyRequestsError } from "../errors.ts";
+import { AdminKeyRequiredError, EmailTakenError, EnrollError, TooManyRequestsError } from "../errors.ts";
 import { log } from "../log.ts";
 import { jsonResponse, type HttpResponse, type ResponseHeaders } from "./exchange.ts";
 import { rateLimitHeaders } from "./sign-up-answer.ts";
@@ -34,13 +34,15 @@ export function toErrorBody(error: unknown): ErrorBody {
 
 /**
  * The headers that go with a failure: `Retry-After` with a 503 (`status`, as toErrorBody gave it)
- * and with a 429 (and where the client stands), `Idempotent-Replayed` with a replayed 409.
+ * and with a 429 (and where the client stands), `Idempotent-Replayed` with a replayed 409,
+ * `WWW-Authenticate` with the admin API's 401.
  */
 export function failureHeaders(error: unknown, status: number): ResponseHeaders {
   if (error instanceof TooManyRequestsError) {
     return { ...rateLimitHeaders(error.state), "Retry-After": String(Math.max(1, Math.ceil((error.state.resetsAt - Date.now()) / 1000))) };
   }
   if (error instanceof EmailTakenError && error.replayed) return { "Idempotent-Replayed": "true" };
+  if (error instanceof AdminKeyRequiredError) return { "WWW-Authenticate": 'Bearer realm="enroll-admin"' };
   return status === 503 ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {};
 }
 

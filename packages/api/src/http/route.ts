@@ -11,7 +11,7 @@ export interface RouteMethod {
 }
 
 /**
- * A route, declared once in server/routes.ts: the server routes by it, answers any other method
+ * A route, declared once in server/routes.ts (or admin-routes.ts, the admin listener's): the server routes by it, answers any other method
  * with `405` and `Allow` from it, applies CORS by it, and the OpenAPI document is built from it.
  */
 export interface Route {
@@ -26,6 +26,8 @@ export interface Route {
    * POST with no body needs no preflight.
    */
   actsOnSessionCookie?: boolean;
+  /** Served on the admin listener without its key: it holds no data (the document, the way to the operator page). */
+  keyless?: boolean;
   /** How this route refuses a method it does not answer, when not in the contract's `{code, message}` (tRPC's envelope). */
   refuseMethod?: (allow: string, params: Record<string, string>) => HttpResponse;
 }

@@ -1,6 +1,7 @@
 import type { Config } from "../config/index.ts";
 import type { Database } from "@enroll/db";
 import type { SignUpRateLimiter } from "../limits/rate-limit.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
 import type { WebhookWorker } from "../webhooks/worker.ts";
 
@@ -17,4 +18,6 @@ export interface Services {
   rateLimiter?: SignUpRateLimiter | undefined;
   /** Delivers committed webhook events; none while webhooks are off. */
   webhooks?: Pick<WebhookWorker, "wake"> | undefined;
+  /** Counts what happens, for the admin listener's /metrics; none in tests that do not look. */
+  metrics?: Metrics | undefined;
 }

@@ -1,40 +1,52 @@
-import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import { createDocument, type ZodOpenApiObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { createUserResponse, errorBody } from "@enroll/validators";
 import type { Route } from "../http/route.ts";
 import { HEALTH_TAG, SESSION_TAG, TAG } from "./operations.ts";
 
-/**
- * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
- * and shape answers. Its server is relative (`/`: the host that served the document), never taken
- * from a request's `Host` or `X-Forwarded-Host`, which anyone can set to make the document (and a
- * cache in front of it) point elsewhere.
- */
-export function openApiDocument(routes: readonly Route[]) {
-  return createDocument({
-    openapi: "3.1.0",
-    info: {
-      title: "Enroll API",
-      version: "1.0.0",
-      description:
-        "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
-        "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
-    },
-    servers: [{ url: "/", description: "The app that serves this document" }],
-    security: [],
-    tags: [{ name: TAG }, { name: SESSION_TAG }, { name: HEALTH_TAG }],
-    paths: pathsOf(routes),
-    components: {
-      schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody },
-      securitySchemes: {
-        CookieAuth: { type: "apiKey", in: "cookie", name: "hanko", description: "The session token in the `hanko` cookie" },
-        BearerTokenAuth: {
-          type: "http",
-          scheme: "bearer",
-          bearerFormat: "JWT",
-          description: "The session token in `Authorization: Bearer <JWT>`",
-        },
+/** What a document says beside its paths: its title and description, tags, shared schemas, how it is authenticated. */
+export type DocumentIntro = Pick<ZodOpenApiObject, "info" | "security" | "tags"> & { components: NonNullable<ZodOpenApiObject["components"]> };
+
+/** The public listener's: the sign-up, sessions and probes. */
+export const PUBLIC_API: DocumentIntro = {
+  info: {
+    title: "Enroll API",
+    version: "1.0.0",
+    description:
+      "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
+      "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
+  },
+  security: [],
+  tags: [{ name: TAG }, { name: SESSION_TAG }, { name: HEALTH_TAG }],
+  components: {
+    schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody },
+    securitySchemes: {
+      CookieAuth: { type: "apiKey", in: "cookie", name: "hanko", description: "The session token in the `hanko` cookie" },
+      BearerTokenAuth: {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "The session token in `Authorization: Bearer <JWT>`",
       },
     },
+  },
+};
+
+/**
+ * The OpenAPI document of a listener's REST API (`intro`, and the methods of its route table),
+ * generated from the Zod schemas that validate requests and shape answers. Its server is relative
+ * (`/`: the host that served the document), never taken from a request's `Host` or
+ * `X-Forwarded-Host`, which anyone can set to make the document (and a cache in front of it)
+ * point elsewhere.
+ */
+export function openApiDocument(routes: readonly Route[], intro: DocumentIntro) {
+  return createDocument({
+    openapi: "3.1.0",
+    info: intro.info,
+    servers: [{ url: "/", description: "The app that serves this document" }],
+    security: intro.security,
+    tags: intro.tags,
+    paths: pathsOf(routes),
+    components: intro.components,
   });
 }
 

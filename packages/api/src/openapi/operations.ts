@@ -32,7 +32,7 @@ import { IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_KEY_LIFETIME_HOURS } from "../limi
 
 export const TAG = "User Management";
 
-const requestIdHeader = z.string().meta({
+export const requestIdHeader = z.string().meta({
   description: "The caller's `X-Request-Id` when it sent a short token (letters, digits, `_.:-`), else a new UUID",
   examples: ["9b2f6c1e-5d0a-4f57-8e1b-2a7c3d4e5f60"],
   header: { id: "X-Request-Id" },
@@ -54,19 +54,19 @@ const replayedHeader = z.literal("true").optional().meta({
   header: { id: "Idempotent-Replayed" },
 });
 
-/** An error answer: the `{code, message}` body, with what the client really reads as its example. */
-function errorResponse(
-  id: string,
-  description: string,
-  example: ErrorBody,
-  headers: Record<string, z.ZodType> = {},
-) {
+/** A failure's answer: the `{code, message}` body, with what the client really reads as its example, and `headers` beside `X-Request-Id`. */
+export function failureResponse(id: string, description: string, example: ErrorBody, headers: Record<string, z.ZodType> = {}) {
   return {
     id,
     description,
-    headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders, ...headers }),
+    headers: z.object({ "X-Request-Id": requestIdHeader, ...headers }),
     content: { "application/json": { schema: errorBody, example } },
   } satisfies ZodOpenApiResponseObject;
+}
+
+/** An error answer of the public routes, which carry the rate limit's headers where it applies. */
+function errorResponse(id: string, description: string, example: ErrorBody, headers: Record<string, z.ZodType> = {}) {
+  return failureResponse(id, description, example, { ...rateLimitHeaders, ...headers });
 }
 
 const badRequest = errorResponse(

@@ -1,6 +1,6 @@
 import { jsonResponse } from "../http/exchange.ts";
 import type { Route } from "../http/route.ts";
-import { openApiDocument } from "../openapi/document.ts";
+import { openApiDocument, PUBLIC_API } from "../openapi/document.ts";
 import {
   aliveOperation,
   createUserOperation,
@@ -54,6 +54,6 @@ let document: ReturnType<typeof openApiDocument> | undefined;
 
 /** The OpenAPI document of the routes above, made once. */
 export function apiDocument(): ReturnType<typeof openApiDocument> {
-  document ??= openApiDocument(routes);
+  document ??= openApiDocument(routes, PUBLIC_API);
   return document;
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@enroll/db";
 import type { CreateUserResponse } from "@enroll/validators";
-import { logUserCreated, userCreatedStep } from "../audit/user-created.ts";
+import { logAuditEntry } from "../audit/entries.ts";
+import { userCreatedStep } from "../audit/user-created.ts";
 import type { Config } from "../config/index.ts";
 import { EmailTakenError, SignUpDisabledError, type RateLimitState } from "../errors.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
 import type { SignUpRateLimiter } from "../limits/rate-limit.ts";
+import { signUpFailureOutcome, type Metrics } from "../metrics/metrics.ts";
 import type { Requester } from "../requester.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
 import { newSession, sessionSteps, signSessionToken, type NewSession, type StartedSession } from "../sessions/sessions.ts";
@@ -23,6 +25,8 @@ interface SignUpServices {
   rateLimiter?: SignUpRateLimiter | undefined;
   /** Delivers committed webhook events; a sign-up that wrote some wakes it. */
   webhooks?: Pick<WebhookWorker, "wake"> | undefined;
+  /** Counts each attempt's outcome; none where nothing looks. */
+  metrics?: Pick<Metrics, "countSignUp"> | undefined;
 }
 
 interface SignUpRequest {
@@ -101,10 +105,20 @@ export async function createUser(services: SignUpServices, { email, idempotencyK
   if (!created) throw new EmailTakenError(replayed);
   const user = { id: created.userId, user_id: created.userId, email_id: created.emailId };
   if (replayed) return { user, replayed };
-  logUserCreated(config.auditLog, requester, { userId, actorEmail: config.email.requireVerification ? null : email });
+  logAuditEntry(config.auditLog, "user_created", requester, { userId, actorEmail: config.email.requireVerification ? null : email });
   // The worker looks at the outbox now rather than at its next poll (it runs only while webhooks are on).
   if (!config.email.requireVerification) services.webhooks?.wake();
   return { user, session: started, replayed };
+}
+
+/**
+ * Counts how a sign-up attempt at either door ended, once: its result (a new user, or a stored
+ * answer again), or the failure that ended it, from admission to the statement.
+ */
+export function countSignUp({ metrics }: Pick<SignUpServices, "metrics">, ended: { result: SignUpResult } | { failure: unknown }): void {
+  if (!metrics) return;
+  if ("result" in ended) metrics.countSignUp(ended.result.replayed ? "replayed" : "created");
+  else metrics.countSignUp(signUpFailureOutcome(ended.failure));
 }
 
 async function signUpNow(db: Database, plan: SignUpPlan): Promise<SignUpOutcome> {

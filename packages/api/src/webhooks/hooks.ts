@@ -1,7 +1,7 @@
 import type { WebhookHook } from "../config/index.ts";
 
-/** The events Enroll sends. The reference has more (user.delete, email.send...); Enroll signs users up only. */
-export type WebhookEvent = "user.create";
+/** The events Enroll sends: a user created (a sign-up, or an operator), a user deleted by an operator. The reference has more (email.send...). */
+export type WebhookEvent = "user.create" | "user.delete";
 
 /**
  * The callbacks an event goes to, each once (none while webhooks are off): a hook subscribes to an

@@ -1,10 +1,18 @@
 import { Prisma, type Database } from "@enroll/db";
 import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
+import { utcText } from "../user-json.ts";
 import type { WebhookEvent } from "./hooks.ts";
 
-/** A timestamp column as the reference writes times in JSON: UTC, RFC 3339, as Prisma reads it. */
-function utcText(part: Prisma.Sql, column: string): Prisma.Sql {
-  return Prisma.sql`to_char(${part}.${Prisma.raw(column)}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/**
+ * The outbox rows of `event`, one per callback, as an INSERT for a statement's CTE: `data` (a JSON
+ * expression over `from`) for each row that `from` yields. Written in the transaction of whatever
+ * caused the event, so the event exists exactly when that committed.
+ */
+export function eventRows(event: WebhookEvent, callbacks: readonly string[], data: Prisma.Sql, from: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO webhook_deliveries (event, callback, data)
+    SELECT ${event}, callback, ${data}
+    FROM ${from} CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback`;
 }
 
 /**
@@ -17,9 +25,11 @@ export function userCreatedEventStep(callbacks: readonly string[]): SignUpStep {
   const { user, address } = SIGN_UP_PARTS;
   return {
     name: "queued_webhooks",
-    sql: Prisma.sql`
-      INSERT INTO webhook_deliveries (event, callback, data)
-      SELECT ${"user.create" satisfies WebhookEvent}, callback, json_build_object(
+    // Built from the statement's own parts: its new rows are not visible to a read in the same statement.
+    sql: eventRows(
+      "user.create",
+      callbacks,
+      Prisma.sql`json_build_object(
         'id', ${user}.id,
         'created_at', ${utcText(user, "created_at")},
         'updated_at', ${utcText(user, "updated_at")},
@@ -31,9 +41,9 @@ export function userCreatedEventStep(callbacks: readonly string[]): SignUpStep {
           'created_at', ${utcText(address, "created_at")},
           'updated_at', ${utcText(address, "updated_at")}
         ))
-      )
-      FROM ${user} JOIN ${address} ON ${address}.user_id = ${user}.id
-        CROSS JOIN unnest(${callbacks as string[]}::text[]) AS callback`,
+      )`,
+      Prisma.sql`${user} JOIN ${address} ON ${address}.user_id = ${user}.id`,
+    ),
   };
 }
 
@@ -118,4 +128,12 @@ export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): 
       )
     )
     SELECT`;
+}
+
+/** How many events wait in the outbox (not delivered yet), and how many were given up. */
+export async function outboxDepth(db: Database): Promise<{ pending: number; givenUp: number }> {
+  const [row] = await db.$queryRaw<{ pending: number; given_up: number }[]>`
+    SELECT count(*) FILTER (WHERE next_attempt_at IS NOT NULL)::int AS pending, count(*) FILTER (WHERE failed_at IS NOT NULL)::int AS given_up
+    FROM webhook_deliveries WHERE delivered_at IS NULL`;
+  return { pending: row!.pending, givenUp: row!.given_up };
 }
