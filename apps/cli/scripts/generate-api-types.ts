@@ -1,11 +1,16 @@
 /**
- * `pnpm --filter cli generate`: writes the types of the REST API from the document that
- * `/openapi.json` serves, made here without starting the app.
+ * `pnpm --filter cli generate`: writes the types of the REST API and of the admin API from the
+ * documents that the two listeners serve at `/openapi.json`, made here without starting the app.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { apiDocument } from "@enroll/api";
-import { API_TYPES_PATH, renderApiTypes } from "./api-types.ts";
+import { adminApiDocument, apiDocument } from "@enroll/api";
+import { ADMIN_API_TYPES_PATH, API_TYPES_PATH, renderApiTypes } from "./api-types.ts";
 
 await mkdir(new URL(".", API_TYPES_PATH), { recursive: true });
-await writeFile(API_TYPES_PATH, await renderApiTypes(apiDocument()));
-console.log(`Wrote ${API_TYPES_PATH.pathname}`);
+for (const [path, document] of [
+  [API_TYPES_PATH, apiDocument()],
+  [ADMIN_API_TYPES_PATH, adminApiDocument()],
+] as const) {
+  await writeFile(path, await renderApiTypes(document));
+  console.log(`Wrote ${path.pathname}`);
+}

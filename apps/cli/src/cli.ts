@@ -1,29 +1,23 @@
 import { parseArgs } from "node:util";
 import { createViaRest, createViaTrpc, UnreachableError, type Refusal } from "./doors.ts";
+import { misused, USAGE, type Terminal } from "./usage.ts";
+import { runUsers } from "./users.ts";
 
-export const USAGE = `Usage: enroll create <email> [--via rest|trpc] [--url <app url>]
-
-Creates a user through Enroll's REST API (POST /users, the default) or its tRPC API (users.create).
-  --via   rest or trpc (default: rest)
-  --url   where the Enroll app runs (default: $ENROLL_URL, else http://localhost:3000)`;
+export { USAGE } from "./usage.ts";
 
 const doors = { rest: createViaRest, trpc: createViaTrpc };
 
-/** Where the command writes: `console` in a terminal. */
-export interface Terminal {
-  log(text: string): void;
-  error(text: string): void;
-}
-
 /**
  * Runs one command line and returns its exit code: 0 done, 1 refused or failed, 2 misused.
- * `env` supplies ENROLL_URL, the app to talk to when `--url` is not given.
+ * `env` supplies ENROLL_URL, the app to talk to when `--url` is not given, and ENROLL_ADMIN_URL
+ * and ENROLL_ADMIN_KEY, its admin API, for `users`.
  */
 export async function runCli(
   args: string[],
   terminal: Terminal,
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
+  if (args[0] === "users") return runUsers(args.slice(1), terminal, env);
   let parsed;
   try {
     parsed = parseArgs({
@@ -76,10 +70,4 @@ function reasonFor({ code, message }: Refusal): string {
     default:
       return `the server answered ${code} ${message}.`;
   }
-}
-
-function misused(terminal: Terminal, problem?: string): number {
-  if (problem) terminal.error(problem);
-  terminal.error(USAGE);
-  return 2;
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "web/testing";
-import { API_TYPES_PATH, renderApiTypes } from "../scripts/api-types.ts";
+import { ADMIN_API_TYPES_PATH, API_TYPES_PATH, renderApiTypes } from "../scripts/api-types.ts";
 
 let app: RunningApp;
 
@@ -11,8 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-it("keeps the REST client's types in step with the served document (else run `pnpm --filter cli generate`)", async () => {
-  const served = await fetch(`${app.url}/openapi.json`).then((response) => response.json());
+it.each([
+  ["REST", API_TYPES_PATH, () => app.url],
+  ["admin", ADMIN_API_TYPES_PATH, () => app.adminUrl],
+])("keeps the %s client's types in step with the served document (else run `pnpm --filter cli generate`)", async (_api, typesPath, url) => {
+  const served = await fetch(`${url()}/openapi.json`).then((response) => response.json());
 
-  expect(await readFile(API_TYPES_PATH, "utf8")).toBe(await renderApiTypes(served));
+  expect(await readFile(typesPath, "utf8")).toBe(await renderApiTypes(served));
 });
