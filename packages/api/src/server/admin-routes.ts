@@ -1,5 +1,6 @@
 import { jsonResponse } from "../http/exchange.ts";
 import type { Route } from "../http/route.ts";
+import { OPERATOR_PAGE } from "../listeners.ts";
 import {
   ADMIN_API,
   createUserOperation,
@@ -12,9 +13,6 @@ import {
 } from "../openapi/admin-operations.ts";
 import { openApiDocument } from "../openapi/document.ts";
 import { deleteUser, getAuditLogs, getMetrics, getSignUpsPerDay, getUserAsOperator, getUsers, postUserAsOperator } from "../rest/admin.ts";
-
-/** Where the operator page is, among the pages (apps/web/app/operator). */
-export const OPERATOR_PAGE = "/operator";
 
 /**
  * Every route of the admin listener, each declared once, as routes.ts declares the public ones:

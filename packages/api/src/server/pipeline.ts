@@ -8,17 +8,11 @@ import { fromNodeRequest, sendNodeResponse } from "../http/node.ts";
 import type { Route } from "../http/route.ts";
 import { securityHeaders } from "../http/security-headers.ts";
 import type { Services } from "../http/services.ts";
+import { LISTENER_HEADER, type ListenerName } from "../listeners.ts";
 import { inRequest } from "../log.ts";
 import { canonicalPath, createRouter } from "./router.ts";
 
 type NodeHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
-
-/**
- * The request header that tells the pages which listener a request came through (`public` or
- * `admin`): set by the pipeline on every request it hands to them, whatever the client sent, so
- * that a page meant for the admin listener can refuse to render anywhere else.
- */
-export const LISTENER_HEADER = "x-enroll-listener";
 
 export interface PipelineOptions {
   services: Services;
@@ -26,7 +20,7 @@ export interface PipelineOptions {
   /** Whatever serves the paths that name no route: Next.js's pages. */
   pages: NodeHandler;
   /** The listener's name, for the metrics and the pages: `public` or `admin`. */
-  listener: "public" | "admin";
+  listener: ListenerName;
   /** The listener's route table: server/routes.ts, or server/admin-routes.ts. */
   routes: readonly Route[];
   /** A check of the listener's own before any route's handler (the admin API's key); it throws to refuse. */
