@@ -66,6 +66,12 @@ describe("on a non-loopback address (0.0.0.0)", () => {
       expect(metrics.status).toBe(200);
       expect(anyHost.status).toBe(200);
       expect((await get(`${app.adminUrl}/openapi.json`)).status).toBe(200);
+      // The one way in: no spelling of a route escapes the key.
+      for (const spelling of ["//users", "/users/", "/./users", "/x/../users", "/%75sers", "/%2e/metrics", "/users/%2e%2e/audit_logs"]) {
+        const answer = await get(`${app.adminUrl}${spelling}`);
+        expect(answer.status, spelling).toBe(401);
+        expect(JSON.parse(answer.body), spelling).toEqual({ code: 401, message: "Unauthorized" });
+      }
       expect(app.output()).toMatch(/admin API on http:\/\/0\.0\.0\.0:\d+ \(with ADMIN_API_KEY\)/);
     } finally {
       await app.stop();
