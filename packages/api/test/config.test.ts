@@ -37,9 +37,15 @@ describe("the rate limiter's settings", () => {
       enabled: true,
       store: "in_memory",
       redisUrl: undefined,
+      ipv6Prefix: 64,
       signUp: { limit: 10, windowSeconds: 60 },
     });
     expect(server.trustedProxies).toEqual([]);
+  });
+
+  it("refuses an IPv6 prefix longer than an address", () => {
+    expect(loadConfig({ RATE_LIMITER_IPV6_PREFIX: "48" }).rateLimiter.ipv6Prefix).toBe(48);
+    expect(() => loadConfig({ RATE_LIMITER_IPV6_PREFIX: "129" })).toThrow('RATE_LIMITER_IPV6_PREFIX="129" is not valid');
   });
 
   it("reads the trusted proxies as a list of addresses and CIDR ranges", () => {
@@ -224,5 +230,21 @@ describe("the webhooks' settings", () => {
       'each event must be a dotted name such as "user.create"',
     );
     expect(() => loadConfig({ WEBHOOKS_MAX_ATTEMPTS: "0" })).toThrow('WEBHOOKS_MAX_ATTEMPTS="0" is not valid');
+  });
+});
+
+describe("the server's limits", () => {
+  it("give a client 10 s for its headers and 30 s for its request, and hold at most 1000 connections", () => {
+    expect(loadConfig({}).server).toMatchObject({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000 });
+    expect(loadConfig({ SERVER_HEADERS_TIMEOUT: "2s", SERVER_REQUEST_TIMEOUT: "1m" }).server).toMatchObject({
+      headersTimeoutSeconds: 2,
+      requestTimeoutSeconds: 60,
+    });
+  });
+
+  it("refuses headers given longer than the whole request", () => {
+    expect(() => loadConfig({ SERVER_HEADERS_TIMEOUT: "1m", SERVER_REQUEST_TIMEOUT: "30s" })).toThrow(
+      "SERVER_HEADERS_TIMEOUT must not be longer than SERVER_REQUEST_TIMEOUT",
+    );
   });
 });
