@@ -63,7 +63,7 @@ const config = (() => {
 /** The database to serve: DATABASE_URL's, or else the embedded one, started here and stopped on exit. */
 async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
-  const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort }).catch(
+  const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort, warn: (message) => log.warn(message) }).catch(
     (error: Error) =>
       fail(
         error instanceof DataFolderInUseError

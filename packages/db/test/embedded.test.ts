@@ -1,4 +1,10 @@
-import { expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { expect, it, onTestFinished } from "vitest";
 import { DataFolderInUseError, startEmbeddedPostgres } from "../src/lifecycle/embedded.ts";
 import { freePort, tempDataDir } from "../src/testing.ts";
 
@@ -14,5 +20,54 @@ it("refuses a data folder that a running PostgreSQL holds, saying who holds it a
     );
   } finally {
     await running.stop();
+  }
+}, 120_000);
+
+const appProcess = fileURLToPath(new URL("./fixtures/start-embedded-and-stay.ts", import.meta.url));
+
+const postmasterPid = (dataDir: string) => Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8"), 10);
+
+async function query(port: number, sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres` });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+it("stops the PostgreSQL of an app that was killed and starts again on its data, but refuses while the app runs", async () => {
+  const dataDir = await tempDataDir();
+  const port = await freePort();
+  const app = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", appProcess, dataDir, String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // Should the test fail before it kills the app: SIGTERM stops its PostgreSQL too.
+  onTestFinished(() => void app.kill("SIGTERM"));
+  await once(app.stdout!, "data");
+  const leftBehind = postmasterPid(dataDir);
+  await query(port, "CREATE TABLE kept AS SELECT 42 AS answer");
+
+  await expect(startEmbeddedPostgres({ dataDir, port: await freePort() })).rejects.toThrow(
+    `in this checkout (pid ${app.pid}), which applied the migrations`,
+  );
+
+  // SIGKILL, as the OOM killer sends it, to the app and to anything else it started but PostgreSQL,
+  // so that nothing is left to stop PostgreSQL but the next start.
+  const started = spawnSync("pgrep", ["-P", String(app.pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  for (const pid of started.map(Number).filter((pid) => pid !== leftBehind)) process.kill(pid, "SIGKILL");
+  app.kill("SIGKILL");
+  await once(app, "exit");
+  expect(await query(port, "SELECT 1 AS still_serving")).toEqual([{ still_serving: 1 }]);
+
+  const warnings: string[] = [];
+  const restarted = await startEmbeddedPostgres({ dataDir, port, persistent: false, warn: (message) => warnings.push(message) });
+  try {
+    expect(warnings).toEqual([expect.stringContaining(`(pid ${leftBehind}) outlived the app that started it`)]);
+    expect(postmasterPid(dataDir)).not.toBe(leftBehind);
+    expect(await query(port, "SELECT answer FROM kept")).toEqual([{ answer: 42 }]);
+  } finally {
+    await restarted.stop();
   }
 }, 120_000);
