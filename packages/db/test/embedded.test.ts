@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { expect, it, onTestFinished } from "vitest";
 import { DataFolderInUseError, startEmbeddedPostgres } from "../src/lifecycle/embedded.ts";
-import { freePort, tempDataDir } from "../src/testing.ts";
+import { freePort, killAllButPostgres, postmasterPid, tempDataDir } from "../src/testing.ts";
 
 it("refuses a data folder that a running PostgreSQL holds, saying who holds it and what to do", async () => {
   const dataDir = await tempDataDir();
@@ -25,7 +25,16 @@ it("refuses a data folder that a running PostgreSQL holds, saying who holds it a
 
 const appProcess = fileURLToPath(new URL("./fixtures/start-embedded-and-stay.ts", import.meta.url));
 
-const postmasterPid = (dataDir: string) => Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8"), 10);
+/** A process of its own that has started the embedded PostgreSQL on `dataDir`, serving on `port`, as an app does. */
+async function startAppProcess(dataDir: string, port: number): Promise<ChildProcess> {
+  const app = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", appProcess, dataDir, String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // Should the test fail before it kills the app: SIGTERM stops its PostgreSQL too.
+  onTestFinished(() => void app.kill("SIGTERM"));
+  await once(app.stdout!, "data");
+  return app;
+}
 
 async function query(port: number, sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres` });
@@ -40,12 +49,7 @@ async function query(port: number, sql: string): Promise<unknown[]> {
 it("stops the PostgreSQL of an app that was killed and starts again on its data, but refuses while the app runs", async () => {
   const dataDir = await tempDataDir();
   const port = await freePort();
-  const app = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", appProcess, dataDir, String(port)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  // Should the test fail before it kills the app: SIGTERM stops its PostgreSQL too.
-  onTestFinished(() => void app.kill("SIGTERM"));
-  await once(app.stdout!, "data");
+  const app = await startAppProcess(dataDir, port);
   const leftBehind = postmasterPid(dataDir);
   await query(port, "CREATE TABLE kept AS SELECT 42 AS answer");
 
@@ -53,11 +57,7 @@ it("stops the PostgreSQL of an app that was killed and starts again on its data,
     `in this checkout (pid ${app.pid}), which applied the migrations`,
   );
 
-  // SIGKILL, as the OOM killer sends it, to the app and to anything else it started but PostgreSQL,
-  // so that nothing is left to stop PostgreSQL but the next start.
-  const started = spawnSync("pgrep", ["-P", String(app.pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-  for (const pid of started.map(Number).filter((pid) => pid !== leftBehind)) process.kill(pid, "SIGKILL");
-  app.kill("SIGKILL");
+  killAllButPostgres(app.pid!, dataDir);
   await once(app, "exit");
   expect(await query(port, "SELECT 1 AS still_serving")).toEqual([{ still_serving: 1 }]);
 
@@ -70,4 +70,15 @@ it("stops the PostgreSQL of an app that was killed and starts again on its data,
   } finally {
     await restarted.stop();
   }
+}, 120_000);
+
+it("stops the PostgreSQL of an app that was killed by itself, soon after", async () => {
+  const dataDir = await tempDataDir();
+  const port = await freePort();
+  const app = await startAppProcess(dataDir, port);
+
+  app.kill("SIGKILL");
+
+  await expect.poll(() => existsSync(path.join(dataDir, "postmaster.pid")), { timeout: 10_000 }).toBe(false);
+  await expect(query(port, "SELECT 1")).rejects.toThrow(/ECONNREFUSED/);
 }, 120_000);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { createEmptyDatabase, freePort, tempDataDir } from "@enroll/db/testing";
+import { createEmptyDatabase, freePort, killAllButPostgres, tempDataDir } from "@enroll/db/testing";
 
 /**
  * `pnpm start` as a supervisor (systemd, Docker, a process manager) runs it: the pnpm process is
@@ -42,6 +42,12 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { child, url, databaseUrl, exited, output: () => output };
+}
+
+/** The embedded PostgreSQL, on a data folder of the test's own (never the checkout's .data/) and a free port. */
+async function embeddedDatabase(): Promise<{ dataDir: string; env: Record<string, string> }> {
+  const dataDir = await tempDataDir();
+  return { dataDir, env: { DATABASE_URL: "", EMBEDDED_POSTGRES_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) } };
 }
 
 const signUp = (url: string, email: string) =>
@@ -103,23 +109,31 @@ describe("pnpm start", () => {
     expect(await app.exited).not.toBe(0);
   });
 
-  it("starts again on the embedded database after the server was killed, with what it stored", async () => {
-    // The embedded PostgreSQL on a data folder of the test's own, never the checkout's .data/.
-    const dataDir = await tempDataDir();
-    const embedded = { DATABASE_URL: "", EMBEDDED_POSTGRES_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
-    const killed = await pnpmStart(embedded);
+  it("starts again on the embedded database that a killed server left running, with what it stored", async () => {
+    const { dataDir, env } = await embeddedDatabase();
+    const killed = await pnpmStart(env);
     expect(await signUp(killed.url, "before-the-kill@example.com")).toBe(200);
 
-    process.kill(serverPid(killed.child), "SIGKILL");
+    killAllButPostgres(serverPid(killed.child), dataDir);
     expect(await killed.exited).not.toBe(0);
 
     // What a supervisor does next: the same command again.
-    const restarted = await pnpmStart(embedded);
+    const restarted = await pnpmStart(env);
     expect(await signUp(restarted.url, "before-the-kill@example.com")).toBe(409);
     restarted.child.kill("SIGTERM");
     expect(await restarted.exited).toBe(0);
     expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
     expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
+  });
+
+  it("stops the embedded PostgreSQL by itself soon after the server is killed", async () => {
+    const { dataDir, env } = await embeddedDatabase();
+    const app = await pnpmStart(env);
+
+    process.kill(serverPid(app.child), "SIGKILL");
+    expect(await app.exited).not.toBe(0);
+
+    await expect.poll(() => existsSync(path.join(dataDir, "postmaster.pid")), { timeout: 10_000 }).toBe(false);
   });
 
   it("serves a current build as it is, under NODE_ENV=production too, with two starts at once", async () => {

