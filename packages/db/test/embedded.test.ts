@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -25,6 +25,13 @@ it("refuses a data folder that a running PostgreSQL holds, saying who holds it a
 
 const appProcess = fileURLToPath(new URL("./fixtures/start-embedded-and-stay.ts", import.meta.url));
 
+/** A data folder for this test alone, removed after it. */
+async function dataDirOfThisTest(): Promise<string> {
+  const dataDir = await tempDataDir();
+  onTestFinished(() => rmSync(path.dirname(dataDir), { recursive: true, force: true }));
+  return dataDir;
+}
+
 /** A process of its own that has started the embedded PostgreSQL on `dataDir`, serving on `port`, as an app does. */
 async function startAppProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const app = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", appProcess, dataDir, String(port)], {
@@ -47,7 +54,7 @@ async function query(port: number, sql: string): Promise<unknown[]> {
 }
 
 it("stops the PostgreSQL of an app that was killed and starts again on its data, but refuses while the app runs", async () => {
-  const dataDir = await tempDataDir();
+  const dataDir = await dataDirOfThisTest();
   const port = await freePort();
   const app = await startAppProcess(dataDir, port);
   const leftBehind = postmasterPid(dataDir);
@@ -73,7 +80,7 @@ it("stops the PostgreSQL of an app that was killed and starts again on its data,
 }, 120_000);
 
 it("stops the PostgreSQL of an app that was killed by itself, soon after", async () => {
-  const dataDir = await tempDataDir();
+  const dataDir = await dataDirOfThisTest();
   const port = await freePort();
   const app = await startAppProcess(dataDir, port);
 

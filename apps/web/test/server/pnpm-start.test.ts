@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { createEmptyDatabase, freePort, killAllButPostgres, tempDataDir } from "@enroll/db/testing";
 
 /**
@@ -47,6 +47,7 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
 /** The embedded PostgreSQL, on a data folder of the test's own (never the checkout's .data/) and a free port. */
 async function embeddedDatabase(): Promise<{ dataDir: string; env: Record<string, string> }> {
   const dataDir = await tempDataDir();
+  onTestFinished(() => rmSync(path.dirname(dataDir), { recursive: true, force: true }));
   return { dataDir, env: { DATABASE_URL: "", EMBEDDED_POSTGRES_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) } };
 }
 
