@@ -88,6 +88,17 @@ describe("pnpm start", () => {
     },
   );
 
+  it("on SIGHUP to the server (its terminal closed), stops the server and the pool in order, and exits 0", async () => {
+    const app = await pnpmStart();
+    expect(await signUp(app.url, "hangup@example.com")).toBe(200);
+
+    process.kill(serverPid(app.child), "SIGHUP");
+
+    expect(await app.exited).toBe(0);
+    expect(app.output()).toContain("SIGHUP: stopping");
+    expect(await connectionsOf(app.databaseUrl)).toBe(0);
+  });
+
   it("exits 1 after a crash of the server, which it logs as one line", async () => {
     const crashOnSignal = path.join(tmpdir(), `enroll-crash-${process.pid}.mjs`);
     writeFileSync(crashOnSignal, 'process.on("SIGUSR2", () => { throw new Error("a bug"); });\n');
