@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { webhookHooks, WEBHOOK_DEFAULT_MAX_ATTEMPTS, type WebhookHook } from "./webhooks/hooks.ts";
@@ -41,6 +42,43 @@ function isOrigin(entry: string): boolean {
   }
 }
 
+/** One DNS label as IDNA's ASCII form writes it: letters, digits and inner hyphens, at most 63. */
+const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The one spelling in which domains are compared: IDNA's ASCII form, as node:url's domainToASCII
+ * gives it (UTS #46: lower case, full-width letters mapped, `bücher.example` as
+ * `xn--bcher-kva.example`), without a trailing dot. Undefined when `name` is no domain name: an IP
+ * address, a wildcard, an empty label. Only letters, marks, digits, hyphens and dots reach
+ * domainToASCII, which reads its input as a URL's host (`%61` decoded, the rest cut at `/`).
+ */
+export function asciiDomain(name: string): string | undefined {
+  const withoutRoot = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(withoutRoot)) return undefined;
+  const ascii = domainToASCII(withoutRoot);
+  const labels = ascii.split(".");
+  const isDomain = ascii.length <= 253 && labels.every((label) => ASCII_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1)!);
+  return isDomain ? ascii : undefined;
+}
+
+/** A comma-separated list of domains, each in its ASCII form; a bad entry is named. */
+const domainList = commaSeparated
+  .pipe(
+    z.array(
+      z.string().transform((entry, context) => {
+        const domain = asciiDomain(entry);
+        if (domain !== undefined) return domain;
+        context.issues.push({
+          code: "custom",
+          input: entry,
+          message: `${JSON.stringify(entry)} is not a domain name; list domains such as example.com (each covers its subdomains)`,
+        });
+        return z.NEVER;
+      }),
+    ),
+  )
+  .transform((domains): ReadonlySet<string> => new Set(domains));
+
 const GO_DURATION_UNITS_IN_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
 
 /** A duration in Go's syntax, as Hanko's configuration takes it (`12h`, `30m`, `1h30m`, `90s`), in whole seconds. */
@@ -72,6 +110,9 @@ const environment = z.object({
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
   EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  EMAIL_DOMAIN_ALLOWLIST: domainList.default(new Set()),
+  EMAIL_DOMAIN_DENYLIST: domainList.default(new Set()),
+  EMAIL_BLOCK_DISPOSABLE: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
@@ -138,9 +179,10 @@ export interface Config {
   embeddedPostgresPort: number;
   /**
    * With `requireVerification`, a sign-up leaves its address unowned (to be claimed by verifying it)
-   * and gives no session: the reference's `email.require_verification`.
+   * and gives no session: the reference's `email.require_verification`. `domainPolicy`: which
+   * addresses may sign up by their domain.
    */
-  email: { requireVerification: boolean };
+  email: { requireVerification: boolean; domainPolicy: EmailDomainPolicy };
   /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
   rateLimiter: {
     enabled: boolean;
@@ -176,6 +218,19 @@ export interface Config {
   };
   /** Whether events are written and delivered, where they are posted, and how often each is tried. */
   webhooks: { enabled: boolean; hooks: WebhookHook[]; maxAttempts: number };
+}
+
+/**
+ * Which address domains may sign up (users/email-domain-policy.ts applies it); every domain in its
+ * ASCII form (asciiDomain), and each covers its subdomains.
+ */
+export interface EmailDomainPolicy {
+  /** When not empty, only these domains may sign up. */
+  allowlist: ReadonlySet<string>;
+  /** These may not, even when the allowlist holds them. */
+  denylist: ReadonlySet<string>;
+  /** Nor may the domains of the disposable-address list. */
+  blockDisposable: boolean;
 }
 
 export class ConfigError extends Error {
@@ -225,7 +280,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: settings.DATABASE_POOL_SIZE,
     port: settings.PORT,
     embeddedPostgresPort: settings.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(settings.PORT),
-    email: { requireVerification: settings.EMAIL_REQUIRE_VERIFICATION },
+    email: {
+      requireVerification: settings.EMAIL_REQUIRE_VERIFICATION,
+      domainPolicy: {
+        allowlist: settings.EMAIL_DOMAIN_ALLOWLIST,
+        denylist: settings.EMAIL_DOMAIN_DENYLIST,
+        blockDisposable: settings.EMAIL_BLOCK_DISPOSABLE,
+      },
+    },
     rateLimiter: {
       enabled: settings.RATE_LIMITER_ENABLED,
       store: settings.RATE_LIMITER_STORE,

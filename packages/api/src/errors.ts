@@ -42,6 +42,13 @@ export class InvalidRequestError extends EnrollError {
   }
 }
 
+/** A valid address whose domain the address policy refuses (EMAIL_DOMAIN_* and EMAIL_BLOCK_DISPOSABLE). */
+export class EmailDomainNotAllowedError extends InvalidRequestError {
+  constructor() {
+    super("email domain is not allowed");
+  }
+}
+
 /** What the client sees of any failure we did not expect: nothing about its cause. */
 export const INTERNAL_SERVER_ERROR: ErrorBody = { code: 500, message: "Internal Server Error" };
 
