@@ -9,6 +9,7 @@ import { addCookie, emailIdCookie } from "../http/cookies.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
 import { deliverSession } from "../sessions/delivery.ts";
 import { sessionFor, sessionRowStep, signSessionToken, type SessionToStart } from "../sessions/sessions.ts";
+import { assertEmailDomainAllowed } from "../users/email-domain-policy.ts";
 import { callbacksFor } from "../webhooks/hooks.ts";
 import { queueUserCreated } from "../webhooks/outbox.ts";
 
@@ -109,6 +110,7 @@ function unverifiedSignUpSteps(userId: string, email: string, claimWhen?: Prisma
 export async function createUser(context: Context, input: NewUserRequest): Promise<CreateUserResponse> {
   const { config, request } = context;
   assertSignUpAllowed(config);
+  assertEmailDomainAllowed(config.email.domainPolicy, input.email);
   const idempotencyKey = request?.header("idempotency-key");
   // Checked before the token is signed: nothing is started for a request that is refused.
   const key = idempotencyKey === undefined ? undefined : parseIdempotencyKey(idempotencyKey);
