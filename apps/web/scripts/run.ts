@@ -82,12 +82,13 @@ const database = await open(
   "the database",
   async () => {
     if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
+    const dataDir = paths.embeddedData(config.embeddedPostgresDataDir);
     const embedded = await startEmbeddedPostgres({
-      dataDir: paths.embeddedData,
+      dataDir,
       port: config.embeddedPostgresPort,
       warn: (message) => log.warn(message),
     });
-    log.info(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
+    log.info(`Embedded PostgreSQL: data in ${dataDir}, listening on port ${config.embeddedPostgresPort}`);
     return embedded;
   },
   (opened) => opened.stop(),

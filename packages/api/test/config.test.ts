@@ -115,7 +115,42 @@ describe("the audit log's and verification's settings", () => {
   it("store entries, also write each to stdout (the reference's default) and require no verification by default", () => {
     const { auditLog, email } = loadConfig({});
     expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: true });
-    expect(email).toEqual({ requireVerification: false });
+    expect(email.requireVerification).toBe(false);
+  });
+});
+
+describe("the address policy's settings", () => {
+  it("refuse no domain by default: both lists empty, disposable addresses let through", () => {
+    expect(loadConfig({}).email.domainPolicy).toEqual({ allowlist: new Set(), denylist: new Set(), blockDisposable: false });
+  });
+
+  it("read each list as comma-separated domains in IDNA's ASCII form, lower case, without a trailing dot", () => {
+    const { domainPolicy } = loadConfig({
+      EMAIL_DOMAIN_ALLOWLIST: " Bücher.Example. , EXAMPLE.com",
+      EMAIL_DOMAIN_DENYLIST: "xn--bcher-kva.example,ｍａｉｌｉｎａｔｏｒ.com",
+      EMAIL_BLOCK_DISPOSABLE: "true",
+    }).email;
+
+    expect(domainPolicy).toEqual({
+      allowlist: new Set(["xn--bcher-kva.example", "example.com"]),
+      denylist: new Set(["xn--bcher-kva.example", "mailinator.com"]),
+      blockDisposable: true,
+    });
+  });
+
+  it.each([
+    ["EMAIL_DOMAIN_ALLOWLIST", "example.com,*.example.org", "*.example.org"],
+    ["EMAIL_DOMAIN_DENYLIST", "@mailinator.com", "@mailinator.com"],
+    ["EMAIL_DOMAIN_DENYLIST", "10.0.0.1", "10.0.0.1"],
+    ["EMAIL_DOMAIN_DENYLIST", "mailinator.com/x", "mailinator.com/x"],
+    ["EMAIL_DOMAIN_DENYLIST", "ex%61mple.com", "ex%61mple.com"],
+    ["EMAIL_DOMAIN_DENYLIST", "example..com", "example..com"],
+    ["EMAIL_DOMAIN_DENYLIST", `${"a".repeat(64)}.com`, `${"a".repeat(64)}.com`],
+  ])("refuse %s=%j, naming the setting and the entry", (key, value, entry) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(
+      `${key}=${JSON.stringify(value)} is not valid: ${JSON.stringify(entry)} is not a domain name; ` +
+        "list domains such as example.com (each covers its subdomains)",
+    );
   });
 });
 

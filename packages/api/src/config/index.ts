@@ -4,6 +4,7 @@ import {
   ANY_ORIGIN,
   commaSeparated,
   count,
+  domainList,
   flag,
   goDuration,
   originList,
@@ -12,7 +13,7 @@ import {
   webhookHooks,
 } from "./values.ts";
 
-export { ANY_ORIGIN, type WebhookHook } from "./values.ts";
+export { ANY_ORIGIN, asciiDomain, type WebhookHook } from "./values.ts";
 
 /** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
 export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
@@ -27,7 +28,11 @@ const settings = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
+  EMBEDDED_POSTGRES_DATA_DIR: z.string().optional(),
   EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  EMAIL_DOMAIN_ALLOWLIST: domainList.default(new Set()),
+  EMAIL_DOMAIN_DENYLIST: domainList.default(new Set()),
+  EMAIL_BLOCK_DISPOSABLE: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
@@ -115,8 +120,18 @@ const configSchema = settings
     databasePoolSize: s.DATABASE_POOL_SIZE,
     port: s.PORT,
     embeddedPostgresPort: s.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(s.PORT),
-    /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
-    email: { requireVerification: s.EMAIL_REQUIRE_VERIFICATION },
+    /** Where the embedded PostgreSQL keeps its data, relative to the repository's root unless absolute; unset: `.data/postgres`. */
+    embeddedPostgresDataDir: s.EMBEDDED_POSTGRES_DATA_DIR,
+    email: {
+      /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
+      requireVerification: s.EMAIL_REQUIRE_VERIFICATION,
+      /**
+       * Which address domains may sign up (users/email-domain-policy.ts applies it), each in its
+       * ASCII form (asciiDomain) and covering its subdomains: only the allowlist's when it is not
+       * empty, never the denylist's, nor, with blockDisposable, those of the disposable-address list.
+       */
+      domainPolicy: { allowlist: s.EMAIL_DOMAIN_ALLOWLIST, denylist: s.EMAIL_DOMAIN_DENYLIST, blockDisposable: s.EMAIL_BLOCK_DISPOSABLE },
+    },
     /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
     rateLimiter: {
       enabled: s.RATE_LIMITER_ENABLED,
@@ -157,6 +172,8 @@ const configSchema = settings
   }));
 
 export type Config = z.output<typeof configSchema>;
+
+export type EmailDomainPolicy = Config["email"]["domainPolicy"];
 
 /**
  * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the
