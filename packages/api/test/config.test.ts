@@ -12,6 +12,14 @@ describe(".env.example", () => {
   });
 });
 
+describe("turbo.json", () => {
+  it("passes every setting through to the tasks, so that `pnpm dev` sees what the shell sets", async () => {
+    const turbo = JSON.parse(await readFile(new URL("../../../turbo.json", import.meta.url), "utf8")) as { globalPassThroughEnv: string[] };
+
+    expect(settingNames.filter((name) => !turbo.globalPassThroughEnv.includes(name))).toEqual([]);
+  });
+});
+
 describe("the embedded PostgreSQL's port", () => {
   it("is PORT + 51329 unless EMBEDDED_POSTGRES_PORT is set, so checkouts on different PORTs do not collide", () => {
     expect(loadConfig({}).embeddedPostgresPort).toBe(54_329);
