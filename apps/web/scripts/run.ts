@@ -2,8 +2,9 @@
  * `pnpm start`, `pnpm dev` and `pnpm db:migrate`: checks the configuration, starts the embedded
  * PostgreSQL unless DATABASE_URL names a database, and applies pending migrations; then, unless only
  * migrating, opens what the servers need and serves the app on PORT and the admin API on
- * ADMIN_HOST:ADMIN_PORT (server.ts) until SIGINT or SIGTERM (exit 0) or a crash (exit 1). Everything long-lived is opened through `open`, in the order
- * below, and stopped in reverse on every way out, a failed start included.
+ * ADMIN_HOST:ADMIN_PORT (server.ts) until SIGINT, SIGHUP or SIGTERM (exit 0) or a crash (exit 1).
+ * Everything long-lived is opened through `open`, in the order below, and stopped in reverse on
+ * every way out, a failed start included.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -63,7 +64,7 @@ async function open<T>(name: string, start: () => Promise<T>, stop: (opened: T) 
 }
 
 takeBackStopSignals();
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll(signal, 0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stopAll(signal, 0));
 
 // What the environment sets wins over the checkout's .env.
 if (existsSync(paths.envFile)) process.loadEnvFile(paths.envFile);
@@ -82,8 +83,13 @@ const database = await open(
   "the database",
   async () => {
     if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
-    const embedded = await startEmbeddedPostgres({ dataDir: paths.embeddedData, port: config.embeddedPostgresPort });
-    log.info(`Embedded PostgreSQL: data in ${paths.embeddedData}, listening on port ${config.embeddedPostgresPort}`);
+    const dataDir = paths.embeddedData(config.embeddedPostgresDataDir);
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: config.embeddedPostgresPort,
+      warn: (message) => log.warn(message),
+    });
+    log.info(`Embedded PostgreSQL: data in ${dataDir}, listening on port ${config.embeddedPostgresPort}`);
     return embedded;
   },
   (opened) => opened.stop(),

@@ -28,7 +28,8 @@ beforeAll(async () => {
       // The clipboard, for the copy buttons: the app's origin is 127.0.0.1, a secure context.
       context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
     }),
-    startApp(databaseUrl).then((started) => {
+    // One denied domain, for the address policy's sentence: no other test signs up there.
+    startApp(databaseUrl, { EMAIL_DOMAIN_DENYLIST: "refused.example" }).then((started) => {
       stops.push(started.stop);
       app = started;
     }),
@@ -145,6 +146,16 @@ describe("the sign-up page", () => {
     await expect.poll(problemText).toBe("This email address is already registered.");
     expect(await isFocused(emailField())).toBe(true);
     expect(await emailField().getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("says an address's domain is not allowed, in the server's sentence, and puts focus back on the field", async () => {
+    await page.goto(app.url);
+    await signUp("someone@mail.refused.example");
+
+    await expect.poll(problemText).toBe("Email domain is not allowed.");
+    expect(await isFocused(emailField())).toBe(true);
+    expect(await emailField().getAttribute("aria-invalid")).toBe("true");
+    expect(await db.email.count({ where: { address: "someone@mail.refused.example" } })).toBe(0);
   });
 
   it("checks the address in the browser, with the server's own sentences, before sending anything", async () => {

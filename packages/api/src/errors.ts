@@ -19,6 +19,13 @@ export class InvalidRequestError extends EnrollError {
   }
 }
 
+/** A valid address whose domain the address policy refuses (EMAIL_DOMAIN_* and EMAIL_BLOCK_DISPOSABLE). */
+export class EmailDomainNotAllowedError extends InvalidRequestError {
+  constructor() {
+    super("email domain is not allowed");
+  }
+}
+
 /** No valid session: the token is missing, malformed, forged, expired, for another audience or revoked. */
 export class UnauthorizedError extends EnrollError {
   constructor() {

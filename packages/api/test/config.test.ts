@@ -12,6 +12,14 @@ describe(".env.example", () => {
   });
 });
 
+describe("turbo.json", () => {
+  it("passes every setting through to the tasks, so that `pnpm dev` sees what the shell sets", async () => {
+    const turbo = JSON.parse(await readFile(new URL("../../../turbo.json", import.meta.url), "utf8")) as { globalPassThroughEnv: string[] };
+
+    expect(settingNames.filter((name) => !turbo.globalPassThroughEnv.includes(name))).toEqual([]);
+  });
+});
+
 describe("the embedded PostgreSQL's port", () => {
   it("is PORT + 51329 unless EMBEDDED_POSTGRES_PORT is set, so checkouts on different PORTs do not collide", () => {
     expect(loadConfig({}).embeddedPostgresPort).toBe(54_329);
@@ -37,9 +45,15 @@ describe("the rate limiter's settings", () => {
       enabled: true,
       store: "in_memory",
       redisUrl: undefined,
+      ipv6Prefix: 64,
       signUp: { limit: 10, windowSeconds: 60 },
     });
     expect(server.trustedProxies).toEqual([]);
+  });
+
+  it("refuses an IPv6 prefix longer than an address", () => {
+    expect(loadConfig({ RATE_LIMITER_IPV6_PREFIX: "48" }).rateLimiter.ipv6Prefix).toBe(48);
+    expect(() => loadConfig({ RATE_LIMITER_IPV6_PREFIX: "129" })).toThrow('RATE_LIMITER_IPV6_PREFIX="129" is not valid');
   });
 
   it("reads the trusted proxies as a list of addresses and CIDR ranges", () => {
@@ -109,7 +123,42 @@ describe("the audit log's and verification's settings", () => {
   it("store entries, also write each to stdout (the reference's default) and require no verification by default", () => {
     const { auditLog, email } = loadConfig({});
     expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: true });
-    expect(email).toEqual({ requireVerification: false });
+    expect(email.requireVerification).toBe(false);
+  });
+});
+
+describe("the address policy's settings", () => {
+  it("refuse no domain by default: both lists empty, disposable addresses let through", () => {
+    expect(loadConfig({}).email.domainPolicy).toEqual({ allowlist: new Set(), denylist: new Set(), blockDisposable: false });
+  });
+
+  it("read each list as comma-separated domains in IDNA's ASCII form, lower case, without a trailing dot", () => {
+    const { domainPolicy } = loadConfig({
+      EMAIL_DOMAIN_ALLOWLIST: " Bücher.Example. , EXAMPLE.com",
+      EMAIL_DOMAIN_DENYLIST: "xn--bcher-kva.example,ｍａｉｌｉｎａｔｏｒ.com",
+      EMAIL_BLOCK_DISPOSABLE: "true",
+    }).email;
+
+    expect(domainPolicy).toEqual({
+      allowlist: new Set(["xn--bcher-kva.example", "example.com"]),
+      denylist: new Set(["xn--bcher-kva.example", "mailinator.com"]),
+      blockDisposable: true,
+    });
+  });
+
+  it.each([
+    ["EMAIL_DOMAIN_ALLOWLIST", "example.com,*.example.org", "*.example.org"],
+    ["EMAIL_DOMAIN_DENYLIST", "@mailinator.com", "@mailinator.com"],
+    ["EMAIL_DOMAIN_DENYLIST", "10.0.0.1", "10.0.0.1"],
+    ["EMAIL_DOMAIN_DENYLIST", "mailinator.com/x", "mailinator.com/x"],
+    ["EMAIL_DOMAIN_DENYLIST", "ex%61mple.com", "ex%61mple.com"],
+    ["EMAIL_DOMAIN_DENYLIST", "example..com", "example..com"],
+    ["EMAIL_DOMAIN_DENYLIST", `${"a".repeat(64)}.com`, `${"a".repeat(64)}.com`],
+  ])("refuse %s=%j, naming the setting and the entry", (key, value, entry) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(
+      `${key}=${JSON.stringify(value)} is not valid: ${JSON.stringify(entry)} is not a domain name; ` +
+        "list domains such as example.com (each covers its subdomains)",
+    );
   });
 });
 
@@ -248,5 +297,21 @@ describe("the admin API's settings", () => {
     expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).toThrow(/ADMIN_API_KEY is not valid: must be at least 16/);
     expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).not.toThrow(/short-secret/);
     expect(() => loadConfig({ PORT: "4000", ADMIN_PORT: "4000" })).toThrow("ADMIN_PORT is PORT");
+  });
+});
+
+describe("the server's limits", () => {
+  it("give a client 10 s for its headers and 30 s for its request, and hold at most 1000 connections", () => {
+    expect(loadConfig({}).server).toMatchObject({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000 });
+    expect(loadConfig({ SERVER_HEADERS_TIMEOUT: "2s", SERVER_REQUEST_TIMEOUT: "1m" }).server).toMatchObject({
+      headersTimeoutSeconds: 2,
+      requestTimeoutSeconds: 60,
+    });
+  });
+
+  it("refuses headers given longer than the whole request", () => {
+    expect(() => loadConfig({ SERVER_HEADERS_TIMEOUT: "1m", SERVER_REQUEST_TIMEOUT: "30s" })).toThrow(
+      "SERVER_HEADERS_TIMEOUT must not be longer than SERVER_REQUEST_TIMEOUT",
+    );
   });
 });

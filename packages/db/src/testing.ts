@@ -2,7 +2,9 @@
  * Real PostgreSQL for tests: one embedded server per test run (started in Vitest's global setup)
  * and a fresh, migrated database per test file.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { chmod, mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,6 +36,22 @@ export async function tempDataDir(): Promise<string> {
   // Readable by the `postgres` user that runs the server when tests run as root.
   await chmod(parent, 0o755);
   return path.join(parent, "data");
+}
+
+/** The process id of the PostgreSQL that holds `dataDir` (the first line of its postmaster.pid). */
+export function postmasterPid(dataDir: string): number {
+  return Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8"), 10);
+}
+
+/**
+ * SIGKILL, as the OOM killer sends it, to the process `pid` and to whatever else it started but the
+ * PostgreSQL on `dataDir` (the watchdog), so that nothing is left to stop that PostgreSQL but the
+ * next start.
+ */
+export function killAllButPostgres(pid: number, dataDir: string): void {
+  const started = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+  for (const child of started) if (child !== postmasterPid(dataDir)) process.kill(child, "SIGKILL");
+  process.kill(pid, "SIGKILL");
 }
 
 /** A throw-away embedded PostgreSQL server; its data folder is removed on stop. */

@@ -198,7 +198,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The body is not a JSON object, or `email` is missing, not a string or not a valid address; or the `Idempotency-Key` is not valid (`Idempotency-Key must be 1 to 255 visible ASCII characters`) */
+        /** @description The body is not a JSON object, or `email` is missing, not a string or not a valid address; or the address's domain is refused by the address policy (`email domain is not allowed`: outside `EMAIL_DOMAIN_ALLOWLIST`, inside `EMAIL_DOMAIN_DENYLIST`, or disposable with `EMAIL_BLOCK_DISPOSABLE=true`); or the `Idempotency-Key` is not valid (`Idempotency-Key must be 1 to 255 visible ASCII characters`) */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -26,6 +26,7 @@ describe("configuration checked at start", () => {
     [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
     [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, "WEBHOOKS_HOOKS is not valid: must be JSON"],
     [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
+    [{ EMAIL_DOMAIN_DENYLIST: "mailinator.com,*.yopmail.com" }, '"*.yopmail.com" is not a domain name'],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

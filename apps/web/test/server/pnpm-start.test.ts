@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { describe, expect, inject, it } from "vitest";
-import { createEmptyDatabase, freePort } from "@enroll/db/testing";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
+import { createEmptyDatabase, freePort, killAllButPostgres, tempDataDir } from "@enroll/db/testing";
 
 /**
  * `pnpm start` as a supervisor (systemd, Docker, a process manager) runs it: the pnpm process is
@@ -22,8 +22,9 @@ interface Started {
   output(): string;
 }
 
+/** Starts `pnpm start` on a database of its own: a new one on the test run's server unless `env` names another. */
 async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
-  const databaseUrl = await createEmptyDatabase(inject("postgresUrl"));
+  const databaseUrl = env.DATABASE_URL ?? (await createEmptyDatabase(inject("postgresUrl")));
   const port = await freePort();
   const child = spawn("pnpm", ["start"], {
     cwd: repoRoot,
@@ -42,6 +43,18 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
   }
   return { child, url, databaseUrl, exited, output: () => output };
 }
+
+/** The embedded PostgreSQL, on a data folder of the test's own (never the checkout's .data/) and a free port. */
+async function embeddedDatabase(): Promise<{ dataDir: string; env: Record<string, string> }> {
+  const dataDir = await tempDataDir();
+  onTestFinished(() => rmSync(path.dirname(dataDir), { recursive: true, force: true }));
+  return { dataDir, env: { DATABASE_URL: "", EMBEDDED_POSTGRES_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) } };
+}
+
+const signUp = (url: string, email: string) =>
+  fetch(`${url}/users`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email }) }).then(
+    (response) => response.status,
+  );
 
 const answers = (url: string) => fetch(`${url}/users`).then((response) => response.status === 405, () => false);
 
@@ -65,7 +78,7 @@ describe("pnpm start", () => {
     "on %s to the pnpm process, stops the server and the pool, and exits 0",
     async (signal) => {
       const app = await pnpmStart();
-      expect((await fetch(`${app.url}/users`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"email":"a@example.com"}' })).status).toBe(200);
+      expect(await signUp(app.url, "a@example.com")).toBe(200);
 
       app.child.kill(signal);
 
@@ -74,6 +87,17 @@ describe("pnpm start", () => {
       expect(await connectionsOf(app.databaseUrl)).toBe(0);
     },
   );
+
+  it("on SIGHUP to the server (its terminal closed), stops the server and the pool in order, and exits 0", async () => {
+    const app = await pnpmStart();
+    expect(await signUp(app.url, "hangup@example.com")).toBe(200);
+
+    process.kill(serverPid(app.child), "SIGHUP");
+
+    expect(await app.exited).toBe(0);
+    expect(app.output()).toContain("SIGHUP: stopping");
+    expect(await connectionsOf(app.databaseUrl)).toBe(0);
+  });
 
   it("exits 1 after a crash of the server, which it logs as one line", async () => {
     const crashOnSignal = path.join(tmpdir(), `enroll-crash-${process.pid}.mjs`);
@@ -95,6 +119,33 @@ describe("pnpm start", () => {
     process.kill(serverPid(app.child), "SIGKILL");
 
     expect(await app.exited).not.toBe(0);
+  });
+
+  it("starts again on the embedded database that a killed server left running, with what it stored", async () => {
+    const { dataDir, env } = await embeddedDatabase();
+    const killed = await pnpmStart(env);
+    expect(await signUp(killed.url, "before-the-kill@example.com")).toBe(200);
+
+    killAllButPostgres(serverPid(killed.child), dataDir);
+    expect(await killed.exited).not.toBe(0);
+
+    // What a supervisor does next: the same command again.
+    const restarted = await pnpmStart(env);
+    expect(await signUp(restarted.url, "before-the-kill@example.com")).toBe(409);
+    restarted.child.kill("SIGTERM");
+    expect(await restarted.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
+    expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
+  });
+
+  it("stops the embedded PostgreSQL by itself soon after the server is killed", async () => {
+    const { dataDir, env } = await embeddedDatabase();
+    const app = await pnpmStart(env);
+
+    process.kill(serverPid(app.child), "SIGKILL");
+    expect(await app.exited).not.toBe(0);
+
+    await expect.poll(() => existsSync(path.join(dataDir, "postmaster.pid")), { timeout: 10_000 }).toBe(false);
   });
 
   it("serves a current build as it is, under NODE_ENV=production too, with two starts at once", async () => {

@@ -4,6 +4,7 @@ import {
   ANY_ORIGIN,
   commaSeparated,
   count,
+  domainList,
   flag,
   goDuration,
   isLoopback,
@@ -14,7 +15,7 @@ import {
   webhookHooks,
 } from "./values.ts";
 
-export { ANY_ORIGIN, isLoopback, type WebhookHook } from "./values.ts";
+export { ANY_ORIGIN, asciiDomain, isLoopback, type WebhookHook } from "./values.ts";
 
 /** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
 export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
@@ -33,7 +34,11 @@ const settings = z.object({
   // Whoever holds it may read and delete every user, so a short one would be guessable.
   ADMIN_API_KEY: z.string().min(16, { error: "must be at least 16 characters long" }).optional(),
   EMBEDDED_POSTGRES_PORT: port.optional(),
+  EMBEDDED_POSTGRES_DATA_DIR: z.string().optional(),
   EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  EMAIL_DOMAIN_ALLOWLIST: domainList.default(new Set()),
+  EMAIL_DOMAIN_DENYLIST: domainList.default(new Set()),
+  EMAIL_BLOCK_DISPOSABLE: flag.default(false),
   RATE_LIMITER_ENABLED: flag.default(true),
   RATE_LIMITER_STORE: z.enum(["in_memory", "redis"]).default("in_memory"),
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
@@ -141,8 +146,18 @@ const configSchema = settings
      */
     admin: { port: adminPortFor(s), host: s.ADMIN_HOST, apiKey: s.ADMIN_API_KEY },
     embeddedPostgresPort: s.EMBEDDED_POSTGRES_PORT ?? embeddedPostgresPortFor(s.PORT),
-    /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
-    email: { requireVerification: s.EMAIL_REQUIRE_VERIFICATION },
+    /** Where the embedded PostgreSQL keeps its data, relative to the repository's root unless absolute; unset: `.data/postgres`. */
+    embeddedPostgresDataDir: s.EMBEDDED_POSTGRES_DATA_DIR,
+    email: {
+      /** The reference's `email.require_verification`: a sign-up leaves its address unowned and gives no session. */
+      requireVerification: s.EMAIL_REQUIRE_VERIFICATION,
+      /**
+       * Which address domains may sign up (users/email-domain-policy.ts applies it), each in its
+       * ASCII form (asciiDomain) and covering its subdomains: only the allowlist's when it is not
+       * empty, never the denylist's, nor, with blockDisposable, those of the disposable-address list.
+       */
+      domainPolicy: { allowlist: s.EMAIL_DOMAIN_ALLOWLIST, denylist: s.EMAIL_DOMAIN_DENYLIST, blockDisposable: s.EMAIL_BLOCK_DISPOSABLE },
+    },
     /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
     rateLimiter: {
       enabled: s.RATE_LIMITER_ENABLED,
@@ -183,6 +198,8 @@ const configSchema = settings
   }));
 
 export type Config = z.output<typeof configSchema>;
+
+export type EmailDomainPolicy = Config["email"]["domainPolicy"];
 
 /**
  * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the

@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
@@ -54,6 +55,43 @@ function isOrigin(entry: string): boolean {
     return false;
   }
 }
+
+/** One DNS label as IDNA's ASCII form writes it: letters, digits and inner hyphens, at most 63. */
+const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The one spelling in which domains are compared: IDNA's ASCII form, as node:url's domainToASCII
+ * gives it (UTS #46: lower case, full-width letters mapped, `bücher.example` as
+ * `xn--bcher-kva.example`), without a trailing dot. Undefined when `name` is no domain name: an IP
+ * address, a wildcard, an empty label. Only letters, marks, digits, hyphens and dots reach
+ * domainToASCII, which reads its input as a URL's host (`%61` decoded, the rest cut at `/`).
+ */
+export function asciiDomain(name: string): string | undefined {
+  const withoutRoot = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(withoutRoot)) return undefined;
+  const ascii = domainToASCII(withoutRoot);
+  const labels = ascii.split(".");
+  const isDomain = ascii.length <= 253 && labels.every((label) => ASCII_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1)!);
+  return isDomain ? ascii : undefined;
+}
+
+/** A comma-separated list of domains, each in its ASCII form; a bad entry is named. */
+export const domainList = commaSeparated
+  .pipe(
+    z.array(
+      z.string().transform((entry, context) => {
+        const domain = asciiDomain(entry);
+        if (domain !== undefined) return domain;
+        context.issues.push({
+          code: "custom",
+          input: entry,
+          message: `${JSON.stringify(entry)} is not a domain name; list domains such as example.com (each covers its subdomains)`,
+        });
+        return z.NEVER;
+      }),
+    ),
+  )
+  .transform((domains): ReadonlySet<string> => new Set(domains));
 
 const GO_DURATION_UNITS_IN_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
 

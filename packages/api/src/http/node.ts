@@ -77,8 +77,9 @@ const CLIENT_ERRORS: Record<string, [status: number, message: string]> = {
  * shape, `{code, message}`, and its connection closed; nothing is written to a socket that is gone.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  const answered = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
-  if (error.code === "ECONNRESET" || !socket.writable || answered) {
+  // An answer still being written on this connection (the request before, kept alive) must not be cut into.
+  const answering = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || answering) {
     socket.destroy();
     return;
   }

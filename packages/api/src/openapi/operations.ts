@@ -14,6 +14,7 @@ import {
   type ErrorBody,
 } from "@enroll/validators";
 import {
+  EmailDomainNotAllowedError,
   EmailTakenError,
   ForbiddenError,
   IdempotencyKeyInUseError,
@@ -71,7 +72,9 @@ function errorResponse(id: string, description: string, example: ErrorBody, head
 
 const badRequest = errorResponse(
   "BadRequest",
-  "The body is not a JSON object, or `email` is missing, not a string or not a valid address; " +
+  "The body is not a JSON object, or `email` is missing, not a string or not a valid address; or the address's " +
+    `domain is refused by the address policy (\`${new EmailDomainNotAllowedError().message}\`: outside ` +
+    "`EMAIL_DOMAIN_ALLOWLIST`, inside `EMAIL_DOMAIN_DENYLIST`, or disposable with `EMAIL_BLOCK_DISPOSABLE=true`); " +
     `or the \`Idempotency-Key\` is not valid (\`${IDEMPOTENCY_KEY_INVALID}\`)`,
   toErrorBody(new InvalidRequestError(EMAIL_INVALID)),
 );

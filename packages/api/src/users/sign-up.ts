@@ -15,6 +15,7 @@ import { signUpStatement, type SignUpOutcome, type SignUpPlan } from "../sign-up
 import { callbacksFor } from "../webhooks/hooks.ts";
 import { userCreatedEventStep } from "../webhooks/outbox.ts";
 import type { WebhookWorker } from "../webhooks/worker.ts";
+import { assertEmailDomainAllowed } from "./email-domain-policy.ts";
 
 /** What a sign-up needs: the settings, the database, the keys that sign its session, and whatever counts and delivers. */
 interface SignUpServices {
@@ -88,11 +89,13 @@ export function planSignUp(
  * the new user, it also signs them in: the session row is written by the same statement, and its
  * token signed while the statement runs. Under an `Idempotency-Key` the first answer to the key is
  * kept with the sign-up and replayed (limits/idempotency.ts); a replay starts no second session.
- * A taken address is EmailTakenError, and nothing is written.
+ * An address whose domain the policy refuses is EmailDomainNotAllowedError, a taken address
+ * EmailTakenError, and then nothing is written.
  */
 export async function createUser(services: SignUpServices, { email, idempotencyKey, requester }: SignUpRequest): Promise<SignUpResult> {
   const { config, db, keys } = services;
-  // Checked before anything is started: nothing is signed for a request that is refused.
+  // Checked before anything is started: nothing is written or signed for a request that is refused.
+  assertEmailDomainAllowed(config.email.domainPolicy, email);
   const key = idempotencyKey === undefined ? undefined : parseIdempotencyKey(idempotencyKey);
   const userId = randomUUID();
   const session = requester && !config.email.requireVerification ? newSession(requester) : undefined;
