@@ -5,8 +5,13 @@ import { callMutation, postUser } from "../support/rest.ts";
 
 const webhooks = webhookReceiverForFile(["user.create"]);
 
-/** Eight sign-ups a minute per client, so that the ninth and tenth of the mix are refused. */
-const running = appOnFreshDatabase(() => ({ RATE_LIMITER_ENABLED: "true", RATE_LIMITER_SIGNUP_LIMIT: "8", ...webhooks.settings() }));
+/** Nine sign-ups a minute per client, so that the tenth and eleventh of the mix are refused. */
+const running = appOnFreshDatabase(() => ({
+  RATE_LIMITER_ENABLED: "true",
+  RATE_LIMITER_SIGNUP_LIMIT: "9",
+  EMAIL_DOMAIN_DENYLIST: "blocked.example",
+  ...webhooks.settings(),
+}));
 const closed = appOnFreshDatabase({ ACCOUNT_ALLOW_SIGNUP: "false" });
 
 async function scrape(app: RunningApp): Promise<string> {
@@ -28,7 +33,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("GET /metrics on the admin listener", () => {
-  it("counts a known mix of sign-ups by outcome, at both doors", async () => {
+  it("counts a known mix of sign-ups by outcome, at both doors, the address policy's and closed sign-up's as refused", async () => {
     const key = { "Idempotency-Key": "metrics-mix-1" };
     const statuses = [
       (await postUser(running.app.url, { email: "one@example.com" }, key)).status,
@@ -39,17 +44,19 @@ describe("GET /metrics on the admin listener", () => {
       (await callMutation(running.app.url, "users.create", { email: "three@example.com" })).status,
       (await postUser(running.app.url, { email: "user@localhost" })).status,
       (await callMutation(running.app.url, "users.create", { email: 42 })).status,
+      (await postUser(running.app.url, { email: "someone@blocked.example" })).status,
       (await postUser(running.app.url, { email: "four@example.com" })).status,
       (await callMutation(running.app.url, "users.create", { email: "five@example.com" })).status,
     ];
     const refused = (await postUser(closed.app.url, { email: "late@example.com" })).status;
 
-    expect(statuses).toEqual([200, 200, 200, 200, 409, 409, 400, 400, 429, 429]);
+    expect(statuses).toEqual([200, 200, 200, 200, 409, 409, 400, 400, 400, 429, 429]);
     expect(refused).toBe(403);
     const text = await scrape(running.app);
     const signUps = (outcome: string) => sample(text, "enroll_sign_ups_total", { outcome });
     expect([signUps("created"), signUps("replayed"), signUps("conflict"), signUps("invalid"), signUps("rate_limited")]).toEqual([3, 1, 2, 2, 2]);
-    expect(signUps("refused")).toBeUndefined();
+    // The address policy's 400 is a refusal by policy, not an invalid request.
+    expect(signUps("refused")).toBe(1);
     expect(sample(await scrape(closed.app), "enroll_sign_ups_total", { outcome: "refused" })).toBe(1);
   });
 

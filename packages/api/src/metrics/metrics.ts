@@ -1,14 +1,22 @@
 import { z } from "zod";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { isDatabaseUnavailable, poolStatsOf, type Database } from "@enroll/db";
-import { EnrollError, ForbiddenError, IdempotencyKeyInUseError, EmailTakenError, TooManyRequestsError } from "../errors.ts";
+import {
+  EmailDomainNotAllowedError,
+  EmailTakenError,
+  EnrollError,
+  ForbiddenError,
+  IdempotencyKeyInUseError,
+  TooManyRequestsError,
+} from "../errors.ts";
 import { log } from "../log.ts";
 import { outboxDepth } from "../webhooks/outbox.ts";
 
 /**
  * How a sign-up attempt ended, at either door: a new user, a stored answer again, an address
  * taken (or its key's first request still running), a request that was not valid, past the rate
- * limit, refused by a policy (sign-up closed), the database not answering, or anything else.
+ * limit, refused by a policy (sign-up closed, an address domain not allowed), the database not
+ * answering, or anything else.
  */
 export type SignUpOutcome = "created" | "replayed" | "conflict" | "invalid" | "rate_limited" | "refused" | "unavailable" | "failed";
 
@@ -16,7 +24,7 @@ export type SignUpOutcome = "created" | "replayed" | "conflict" | "invalid" | "r
 export function signUpFailureOutcome(failure: unknown): SignUpOutcome {
   if (failure instanceof EmailTakenError || failure instanceof IdempotencyKeyInUseError) return "conflict";
   if (failure instanceof TooManyRequestsError) return "rate_limited";
-  if (failure instanceof ForbiddenError) return "refused";
+  if (failure instanceof ForbiddenError || failure instanceof EmailDomainNotAllowedError) return "refused";
   if ((failure instanceof EnrollError && failure.status < 500) || failure instanceof z.ZodError) return "invalid";
   return isDatabaseUnavailable(failure) ? "unavailable" : "failed";
 }
