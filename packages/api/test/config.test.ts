@@ -296,6 +296,7 @@ describe("the admin API's settings", () => {
     expect(() => loadConfig({ ADMIN_HOST: "example.org" })).toThrow('ADMIN_HOST="example.org" is not valid');
     expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).toThrow(/ADMIN_API_KEY is not valid: must be at least 16/);
     expect(() => loadConfig({ ADMIN_API_KEY: "short-secret" })).not.toThrow(/short-secret/);
+    expect(() => loadConfig({ ADMIN_API_KEY: "a key with spaces in it" })).toThrow(/ADMIN_API_KEY is not valid: must be visible ASCII/);
     expect(() => loadConfig({ PORT: "4000", ADMIN_PORT: "4000" })).toThrow("ADMIN_PORT is PORT");
   });
 });

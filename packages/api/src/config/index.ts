@@ -32,7 +32,11 @@ const settings = z.object({
   ADMIN_PORT: port.optional(),
   ADMIN_HOST: listenHost.default("127.0.0.1"),
   // Whoever holds it may read and delete every user, so a short one would be guessable.
-  ADMIN_API_KEY: z.string().min(16, { error: "must be at least 16 characters long" }).optional(),
+  ADMIN_API_KEY: z
+    .string()
+    .min(16, { error: "must be at least 16 characters long" })
+    .regex(/^[\x21-\x7e]+$/, { error: "must be visible ASCII characters, without spaces, as a bearer token is sent" })
+    .optional(),
   EMBEDDED_POSTGRES_PORT: port.optional(),
   EMBEDDED_POSTGRES_DATA_DIR: z.string().optional(),
   EMAIL_REQUIRE_VERIFICATION: flag.default(false),
