@@ -1,7 +1,8 @@
+import type { Database } from "@enroll/db";
 import type { AliveAnswer, ReadyAnswer } from "@enroll/validators";
 import type { Context } from "../context.ts";
 import { errorResponse, jsonResponse, type HttpRequest, type HttpResponse } from "../http/exchange.ts";
-import { isDatabaseReady } from "../health/readiness.ts";
+import { createReadinessCheck, type ReadinessCheck } from "../health/readiness.ts";
 import { MethodNotAllowedError } from "./body.ts";
 
 /**
@@ -24,9 +25,21 @@ export async function handleAlive(request: HttpRequest): Promise<HttpResponse> {
   return probeAnswer(200, { alive: true } satisfies AliveAnswer);
 }
 
-/** `GET /health/ready`: the database answers too, within a second; else 503, and the balancer sends no sign-ups. */
+/** One readiness check per database client, so that all the probes a server gets share its answers. */
+const readinessChecks = new WeakMap<Database, ReadinessCheck>();
+
+function readinessOf(db: Database): ReadinessCheck {
+  let check = readinessChecks.get(db);
+  if (!check) readinessChecks.set(db, (check = createReadinessCheck(db)));
+  return check;
+}
+
+/**
+ * `GET /health/ready`: the database answers too, within a second (as of at most about a second
+ * ago); else 503, and the balancer sends no sign-ups.
+ */
 export async function handleReady(request: HttpRequest, { db }: Context): Promise<HttpResponse> {
   if (!isProbe(request)) return errorResponse(new MethodNotAllowedError(), { Allow: "GET, HEAD" });
-  const ready = await isDatabaseReady(db);
+  const ready = await readinessOf(db).isReady();
   return probeAnswer(ready ? 200 : 503, { ready } satisfies ReadyAnswer);
 }
