@@ -7,7 +7,7 @@ export const READINESS_TIMEOUT_MS = 1_000;
  * How long one answer of the database serves every probe: however many probes arrive, the database
  * is asked at most about once a second, not once per probe, and sign-ups keep the pool.
  */
-export const READINESS_REUSE_MS = 1_000;
+const READINESS_REUSE_MS = 1_000;
 
 export interface ReadinessCheck {
   /**
