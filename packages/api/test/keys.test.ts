@@ -1,7 +1,8 @@
 import { decodeProtectedHeader, SignJWT, UnsecuredJWT, generateKeyPair } from "jose";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
+import { log } from "../src/log.ts";
 import { openSigningKeys } from "../src/sessions/keys.ts";
 
 const databases: Database[] = [];
@@ -111,6 +112,68 @@ describe("openSigningKeys with SECRETS_KEYS", () => {
 
     expect(other.publicJwks().keys[0]!.kid).not.toBe(first.publicJwks().keys[0]!.kid);
     await expect(other.verify(await first.sign({}, { expiresInSeconds: 60 }))).rejects.toThrow();
+  });
+});
+
+describe("the first start with SECRETS_KEYS after starts without", () => {
+  /** The ids of the rows that hold a key in the clear (JWK JSON rather than a JWE). */
+  const unencryptedRows = async (db: Database) =>
+    (await db.jwk.findMany()).filter(({ keyData }) => keyData.startsWith("{")).map(({ id }) => id);
+
+  /** What `work` logs at level warn. */
+  async function warningsOf(work: () => Promise<unknown>): Promise<string[]> {
+    const warn = vi.spyOn(log, "warn").mockImplementation(() => {});
+    try {
+      await work();
+      return warn.mock.calls.map(([message]) => String(message));
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it("deletes the unencrypted key, so that no later start, with secrets or without, accepts a token it signed", async () => {
+    const { db } = await freshDatabase();
+    const zeroConfiguration = await openSigningKeys(db, []);
+    const oldToken = await zeroConfiguration.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 600 });
+
+    let configured!: Awaited<ReturnType<typeof openSigningKeys>>;
+    const warnings = await warningsOf(async () => (configured = await openSigningKeys(db, [FIRST_SECRET])));
+
+    expect(await unencryptedRows(db)).toEqual([]);
+    expect(await db.jwk.count()).toBe(1);
+    expect(warnings).toEqual([expect.stringMatching(/unencrypted .*key .*deleted.*sessions signed with it end/i)]);
+    await expect(configured.verify(oldToken)).rejects.toThrow();
+    const restartedWithout = await openSigningKeys(db, []);
+    await expect(restartedWithout.verify(oldToken)).rejects.toThrow();
+  });
+
+  it("deletes it also where every secret's key is stored already", async () => {
+    const { db } = await freshDatabase();
+    const configured = await openSigningKeys(db, [FIRST_SECRET]);
+    await openSigningKeys(db, []);
+    expect(await unencryptedRows(db)).toHaveLength(1);
+
+    const reopened = await openSigningKeys(db, [FIRST_SECRET]);
+
+    expect(await unencryptedRows(db)).toEqual([]);
+    expect(reopened.publicJwks()).toEqual(configured.publicJwks());
+  });
+
+  it("deletes it once when instances start at once, each with every secret's key and no other", async () => {
+    const { url, db } = await freshDatabase();
+    await openSigningKeys(db, []);
+    const instances = Array.from({ length: 4 }, () => createDatabase(url));
+    databases.push(...instances);
+
+    let opened: Awaited<ReturnType<typeof openSigningKeys>>[] = [];
+    const warnings = await warningsOf(
+      async () => (opened = await Promise.all(instances.map((instance) => openSigningKeys(instance, [FIRST_SECRET, SECOND_SECRET])))),
+    );
+
+    expect(await unencryptedRows(db)).toEqual([]);
+    expect(await db.jwk.count()).toBe(2);
+    expect(warnings).toHaveLength(1);
+    for (const keys of opened) expect(keys.publicJwks()).toEqual(opened[0]!.publicJwks());
   });
 });
 

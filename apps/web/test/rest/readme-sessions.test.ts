@@ -2,13 +2,20 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRemoteJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startWebhookReceiver } from "@enroll/api/testing/webhook-receiver";
 import { appOnFreshDatabase } from "../support/app.ts";
 import { postUser } from "../support/rest.ts";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
-const running = appOnFreshDatabase();
+// Every sign-up's user.create webhook goes here: its token is signed with the session keys too.
+const receiver = await startWebhookReceiver();
+afterAll(() => receiver.close());
+const running = appOnFreshDatabase({
+  WEBHOOKS_ENABLED: "true",
+  WEBHOOKS_HOOKS: JSON.stringify([{ callback: receiver.url, events: ["user.create"] }]),
+});
 let folder: string;
 let enrollUserOf: (token: string) => Promise<string>;
 
@@ -56,5 +63,19 @@ describe("the README's way for another service to verify an Enroll token", () =>
       .sign((await generateKeyPair("RS256")).privateKey);
 
     await expect(enrollUserOf(forged)).rejects.toThrow();
+  });
+
+  it("refuses a webhook token, though it is signed with the same keys, for the same audience", async () => {
+    const { userId } = await signedUpToken();
+    const webhookToken = await vi.waitFor(() => {
+      const delivered = receiver.accepted().find(({ body }) => (decodeJwt(body.token).data as { id: string }).id === userId);
+      if (!delivered) throw new Error(`no user.create webhook for ${userId} yet`);
+      return delivered.body.token;
+    });
+    // A real webhook token, as the README's receiver checks it: the app's keys, the audience, the subject.
+    const keys = createRemoteJWKSet(new URL("/.well-known/jwks.json", running.app.url));
+    await jwtVerify(webhookToken, keys, { audience: "localhost", subject: "hanko webhooks" });
+
+    await expect(enrollUserOf(webhookToken)).rejects.toThrow();
   });
 });

@@ -57,8 +57,9 @@ interface KeyPair {
 /**
  * The keys of `secrets` (SECRETS_KEYS; the first signs, all verify), each read from the `jwks`
  * table, or made and stored there the first time it is used. Without secrets, the one unencrypted
- * key of the zero-configuration start. Every instance on one database gets the same keys: the keys
- * are made outside any transaction (an RSA key takes a while), then stored under an advisory lock by
+ * key of the zero-configuration start; with secrets, that key is deleted, so that nobody who can read
+ * the table can sign with it. Every instance on one database gets the same keys: the keys are made
+ * outside any transaction (an RSA key takes a while), then stored under an advisory lock by
  * whichever instance gets there first; the others find them stored and drop theirs.
  */
 export async function openSigningKeys(db: Database, secrets: string[]): Promise<SigningKeys> {
@@ -68,20 +69,27 @@ export async function openSigningKeys(db: Database, secrets: string[]): Promise<
         "Set SECRETS_KEYS to one or more comma-separated secrets of at least 16 characters (e.g. `openssl rand -hex 32`).",
     );
   }
-  const storedKeys = await readKeys(db, secrets);
-  const keyPairs = storedKeys.every(Boolean) ? (storedKeys as KeyPair[]) : await storeMissingKeys(db, secrets, storedKeys);
-  return signingKeysOf(keyPairs);
+  const stored = await readKeys(db, secrets);
+  const settled = stored.keyPairs.every(Boolean) && stored.unencryptedIdsToDelete.length === 0;
+  return signingKeysOf(settled ? (stored.keyPairs as KeyPair[]) : await settleKeys(db, secrets, stored.keyPairs));
 }
 
-/** The key of each secret (or the unencrypted key, without secrets), in order; undefined where there is none yet. */
-async function readKeys(db: Pick<Database, "jwk">, secrets: string[]): Promise<(KeyPair | undefined)[]> {
+interface StoredKeys {
+  /** The key of each secret (or the unencrypted key, without secrets), in order; undefined where there is none yet. */
+  keyPairs: (KeyPair | undefined)[];
+  /** With secrets: the rows of the zero-configuration key, which the secrets' keys replace. */
+  unencryptedIdsToDelete: number[];
+}
+
+async function readKeys(db: Pick<Database, "jwk">, secrets: string[]): Promise<StoredKeys> {
   const rows = await db.jwk.findMany({ orderBy: { id: "asc" } });
+  const unencrypted = rows.filter((row) => isUnencrypted(row.keyData));
   if (secrets.length === 0) {
-    const unencrypted = rows.find((row) => isUnencrypted(row.keyData));
-    return [unencrypted && keyPairOf(JSON.parse(unencrypted.keyData) as JWK)];
+    const [zeroConfiguration] = unencrypted;
+    return { keyPairs: [zeroConfiguration && keyPairOf(JSON.parse(zeroConfiguration.keyData) as JWK)], unencryptedIdsToDelete: [] };
   }
   const encrypted = rows.filter((row) => !isUnencrypted(row.keyData));
-  return Promise.all(
+  const keyPairs = await Promise.all(
     secrets.map(async (secret) => {
       for (const row of encrypted) {
         const privateJwk = await decryptKey(row.keyData, secret);
@@ -90,17 +98,23 @@ async function readKeys(db: Pick<Database, "jwk">, secrets: string[]): Promise<(
       return undefined;
     }),
   );
+  return { keyPairs, unencryptedIdsToDelete: unencrypted.map(({ id }) => id) };
 }
 
-async function storeMissingKeys(db: Database, secrets: string[], found: (KeyPair | undefined)[]): Promise<KeyPair[]> {
+/**
+ * Under the key store's lock: stores the keys still missing (`made` where `found` has none) and,
+ * with secrets, deletes the zero-configuration key.
+ */
+async function settleKeys(db: Database, secrets: string[], found: (KeyPair | undefined)[]): Promise<KeyPair[]> {
   const made = await Promise.all(found.map((keyPair) => keyPair ?? makeKeyPair()));
-  return db.$transaction(
+  const { keyPairs, deleted } = await db.$transaction(
     async (transaction) => {
       await transaction.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_STORE_LOCK_CLASS}::int, 0)`;
-      // Read again under the lock: another instance may have stored keys since the first read.
+      // Read again under the lock: another instance may have stored or deleted keys since the first read.
       const stored = await readKeys(transaction, secrets);
+      const { count: deleted } = await transaction.jwk.deleteMany({ where: { id: { in: stored.unencryptedIdsToDelete } } });
       const keyPairs: KeyPair[] = [];
-      for (const [index, keyPair] of stored.entries()) {
+      for (const [index, keyPair] of stored.keyPairs.entries()) {
         if (keyPair) {
           keyPairs.push(keyPair);
           continue;
@@ -111,10 +125,17 @@ async function storeMissingKeys(db: Database, secrets: string[], found: (KeyPair
         await transaction.jwk.create({ data: { keyData } });
         keyPairs.push(fresh);
       }
-      return keyPairs;
+      return { keyPairs, deleted };
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
+  if (deleted > 0) {
+    log.warn(
+      "SECRETS_KEYS is set: the unencrypted signing key of the starts without it was deleted from the database. " +
+        "Sessions signed with it end, and their users sign in again.",
+    );
+  }
+  return keyPairs;
 }
 
 async function makeKeyPair(): Promise<KeyPair> {
