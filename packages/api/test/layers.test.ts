@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
  * (the route table and the pipeline) on everything.
  */
 const LAYERS = [
-  ["errors.ts", "log.ts", "config", "requester.ts", "sign-up-statement.ts"],
+  ["errors.ts", "log.ts", "config", "requester.ts", "sign-up-statement.ts", "delivery-loop.ts"],
   ["health", "sessions", "audit", "limits", "webhooks"],
   ["users"],
   ["http"],

@@ -13,12 +13,3 @@ export function callbacksFor({ enabled, hooks }: { enabled: boolean; hooks: read
   const matches = (subscribed: string) => event === subscribed || event.startsWith(`${subscribed}.`);
   return [...new Set(hooks.filter(({ events }) => events.some(matches)).map(({ callback }) => callback))];
 }
-
-/** The first retry comes after this long; each one after waits twice as long as the last, up to the cap. */
-const FIRST_RETRY_DELAY_MS = 1_000;
-const RETRY_DELAY_CAP_MS = 60 * 60 * 1_000;
-
-/** How long to wait after the `attempts`-th failed attempt before the next one. */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, attempts - 1), RETRY_DELAY_CAP_MS);
-}
