@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
  */
 const LAYERS = [
   ["errors.ts", "log.ts", "config", "requester.ts", "sign-up-statement.ts", "delivery-loop.ts"],
-  ["health", "sessions", "audit", "limits", "webhooks"],
+  ["health", "sessions", "audit", "limits", "webhooks", "passcodes", "email"],
   ["users"],
   ["http"],
   ["rest", "trpc", "openapi"],

@@ -2,3 +2,4 @@ export * from "./create-user.ts";
 export * from "./error-body.ts";
 export * from "./health.ts";
 export * from "./sessions.ts";
+export * from "./passcodes.ts";

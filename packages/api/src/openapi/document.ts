@@ -1,7 +1,7 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { createUserResponse, errorBody } from "@enroll/validators";
 import type { Route } from "../http/route.ts";
-import { HEALTH_TAG, SESSION_TAG, TAG } from "./operations.ts";
+import { HEALTH_TAG, PASSCODE_TAG, SESSION_TAG, TAG, WELL_KNOWN_TAG } from "./operations.ts";
 
 /**
  * The OpenAPI document of Enroll's REST API, generated from the Zod schemas that validate requests
@@ -16,12 +16,13 @@ export function openApiDocument(routes: readonly Route[]) {
       title: "Enroll API",
       version: "1.0.0",
       description:
-        "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
+        "Self-hosted user sign-up and sign-in by email passcode, drop-in compatible with the Hanko Public API's " +
+        "`POST /users`, its passcode login and the routes Hanko's elements call. " +
         "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
     },
     servers: [{ url: "/", description: "The app that serves this document" }],
     security: [],
-    tags: [{ name: TAG }, { name: SESSION_TAG }, { name: HEALTH_TAG }],
+    tags: [{ name: TAG }, { name: PASSCODE_TAG }, { name: SESSION_TAG }, { name: WELL_KNOWN_TAG }, { name: HEALTH_TAG }],
     paths: pathsOf(routes),
     components: {
       schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody },

@@ -5,7 +5,7 @@ import { logUserCreated, userCreatedStep } from "../audit/user-created.ts";
 import type { Config } from "../config/index.ts";
 import { EmailTakenError, SignUpDisabledError, type RateLimitState } from "../errors.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
-import type { SignUpRateLimiter } from "../limits/rate-limit.ts";
+import type { RateLimiters } from "../limits/rate-limit.ts";
 import type { Requester } from "../requester.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
 import { newSession, sessionSteps, signSessionToken, type NewSession, type StartedSession } from "../sessions/sessions.ts";
@@ -19,8 +19,8 @@ interface SignUpServices {
   config: Config;
   db: Database;
   keys: Pick<SigningKeys, "sign">;
-  /** The sign-up limit per client; none when rate limiting is off. */
-  rateLimiter?: SignUpRateLimiter | undefined;
+  /** The limits per client and per user; none when rate limiting is off. */
+  rateLimiter?: RateLimiters | undefined;
   /** Delivers committed webhook events; a sign-up that wrote some wakes it. */
   webhooks?: Pick<WebhookWorker, "wake"> | undefined;
 }
@@ -52,7 +52,7 @@ export async function admitSignUp(
   requester: Requester | undefined,
 ): Promise<RateLimitState | undefined> {
   if (!config.account.allowSignup) throw new SignUpDisabledError();
-  return requester && rateLimiter?.consume(requester.address);
+  return requester && rateLimiter?.signUps.consume(requester.address);
 }
 
 /**
