@@ -112,10 +112,10 @@ describe("the public routes' CORS settings", () => {
 });
 
 describe("the audit log's and verification's settings", () => {
-  it("store entries, also write each to stdout (the reference's default), require no verification by default, and passcodes work 5 minutes", () => {
+  it("store entries, also write each to stdout, and require verification with passcodes that work 5 minutes (the reference's defaults)", () => {
     const { auditLog, email } = loadConfig({});
     expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: true });
-    expect(email).toEqual({ requireVerification: false, passcodeTtlSeconds: 300 });
+    expect(email).toEqual({ requireVerification: true, passcodeTtlSeconds: 300 });
   });
 });
 

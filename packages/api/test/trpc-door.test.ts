@@ -26,7 +26,7 @@ beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
   const keys = await openSigningKeys(db, []);
   for (const [name, allowSignup] of [["open", "true"], ["closed", "false"]] as const) {
-    services[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
+    services[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup, EMAIL_REQUIRE_VERIFICATION: "false" }) };
     const handle = requestPipeline({ services: services[name], dev: false, pages: (_request, response) => response.writeHead(404).end() });
     const server = createServer(handle);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -24,7 +24,7 @@ const audience = ["shop.example"];
 const verify = (token: string) => keys.verify(token, { audience });
 
 const hooksTo = (...hooks: { callback: string; events: string[] }[]) =>
-  loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks) });
+  loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks), EMAIL_REQUIRE_VERIFICATION: "false" });
 
 const receivers: WebhookReceiver[] = [];
 const deliveries: WebhookWorker[] = [];
@@ -98,7 +98,7 @@ describe("the outbox, written by the sign-up", () => {
     await signUpAt({ db, keys, config }, { email: "refused@example.com" });
 
     await expect(signUpAt({ db, keys, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
-    const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]) });
+    const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]), EMAIL_REQUIRE_VERIFICATION: "false" });
     await signUpAt({ db, keys, config: off }, { email: "off@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);

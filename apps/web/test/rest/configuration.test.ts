@@ -26,6 +26,10 @@ describe("configuration checked at start", () => {
     [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
     [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, "WEBHOOKS_HOOKS is not valid: must be JSON"],
     [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
+    [
+      { DATABASE_URL: "postgresql://enroll@localhost:5432/enroll" },
+      "EMAIL_REQUIRE_VERIFICATION=true needs a way to send passcodes, or no one can ever sign in: set EMAIL_DELIVERY_SMTP_HOST",
+    ],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

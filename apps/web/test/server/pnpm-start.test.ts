@@ -27,7 +27,8 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const child = spawn("pnpm", ["start"], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ...env },
+    // Its sign-ups sign in at once, as before verification became the default.
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), EMAIL_REQUIRE_VERIFICATION: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -28,7 +28,7 @@ const settings = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   PORT: port.default(3000),
   EMBEDDED_POSTGRES_PORT: port.optional(),
-  EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  EMAIL_REQUIRE_VERIFICATION: flag.default(true),
   EMAIL_PASSCODE_TTL: count(86_400).default(300),
   EMAIL_DELIVERY_ENABLED: flag.default(true),
   EMAIL_DELIVERY_FROM_ADDRESS: z.email({ error: "must be an email address, e.g. noreply@example.com" }).optional(),
