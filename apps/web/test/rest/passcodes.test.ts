@@ -1,4 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { passcodeIn, startSmtpServer, type SmtpTestServer } from "@enroll/api/testing/smtp-server";
@@ -286,6 +290,31 @@ describe("the tRPC procedures", () => {
 });
 
 describe("the email outbox", () => {
+  it("sends over TLS, upgraded with STARTTLS, where the SMTP server offers it", async () => {
+    // A certificate for 127.0.0.1 that the app trusts (NODE_EXTRA_CA_CERTS), made with Debian's openssl.
+    const folder = await mkdtemp(path.join(tmpdir(), "enroll-smtp-tls-"));
+    const [key, cert] = [path.join(folder, "key.pem"), path.join(folder, "cert.pem")];
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { encoding: "utf8" });
+    expect(made.status, made.stderr).toBe(0);
+    const secured = await startSmtpServer({ tls: { key: await readFile(key, "utf8"), cert: await readFile(cert, "utf8") } });
+    // A database of its own: the other apps of this file would otherwise send the email themselves.
+    const tlsApp = await startApp(await createEmptyDatabase(inject("postgresUrl")), { ...secured.settings, EMAIL_REQUIRE_VERIFICATION: "true", NODE_EXTRA_CA_CERTS: cert });
+    try {
+      const user = await signUp(address(), tlsApp.url);
+      expect((await post(tlsApp.url, "/passcode/login/initialize", user)).status).toBe(200);
+
+      const received = await secured.waitForMail(user.email);
+
+      expect(received.secure).toBe(true);
+      expect(passcodeIn(received)).toMatch(/^\d{6}$/);
+    } finally {
+      await tlsApp.stop();
+      await secured.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it("loses no email when the app is killed after the passcode committed and before its email was sent", async () => {
     // A database of its own: the other apps of this file would otherwise send the email themselves.
     const ownDatabaseUrl = await createEmptyDatabase(inject("postgresUrl"));
