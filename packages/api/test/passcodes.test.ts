@@ -352,6 +352,31 @@ describe("EMAIL_DELIVERY_ENABLED=false", () => {
   });
 });
 
+describe("the mailbox", () => {
+  it("shows the emails kept instead of sent, to this machine only unless opened on purpose", async () => {
+    // A database of its own, where no worker sends what the mailbox keeps.
+    const own = createDatabase(await createMigratedDatabase(inject("postgresUrl")), { poolSize: 2 });
+    stops.push(() => own.$disconnect());
+    const shared = { db: own, keys };
+    // The zero-configuration run (no DATABASE_URL, no SMTP host) keeps a mailbox for this machine only.
+    const at = (clientAddress: string, settings: Record<string, string> = {}) =>
+      requestContext(shared, { settings: { ...verifying, ...settings }, clientAddress });
+    const mailboxed = (clientAddress: string, settings: Record<string, string> = {}) => callerAt(at(clientAddress, settings));
+    const { user_id, email_id } = await signUpAt(at("127.0.0.1"), { email: "kept@example.com" });
+    await mailboxed("127.0.0.1").passcode.initialize({ user_id, email_id });
+
+    const [kept, ...others] = await mailboxed("127.0.0.1").mailbox.messages();
+
+    expect(others).toEqual([]);
+    expect(kept).toMatchObject({ to: "kept@example.com", subject: expect.stringMatching(/^\d{6} is your passcode for Enroll$/) });
+    expect(kept!.body).toContain(kept!.subject.slice(0, 6));
+    expect(await mailboxed("::1").mailbox.messages()).toEqual([kept]);
+    expect(await failureOf(mailboxed("192.0.2.7").mailbox.messages())).toMatchObject({ code: "FORBIDDEN", status: 403 });
+    expect(await mailboxed("192.0.2.7", { EMAIL_MAILBOX_ENABLED: "true" }).mailbox.messages()).toEqual([kept]);
+    expect(await failureOf(mailboxed("127.0.0.1", smtp.settings).mailbox.messages())).toMatchObject({ code: "NOT_FOUND", status: 404 });
+  });
+});
+
 describe("users.lookup and config", () => {
   it("answers the owner of an address, and NOT_FOUND for one only reserved by a sign-up or unknown", async () => {
     const owned = await signUp("looked-up@example.com", { EMAIL_REQUIRE_VERIFICATION: "false" });
