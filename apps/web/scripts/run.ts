@@ -109,7 +109,7 @@ if (mode === "migrate") await stopAll("Migrated", 0);
 Object.assign(process.env, { NODE_ENV: mode === "dev" ? "development" : "production", NEXT_TELEMETRY_DISABLED: "1" });
 // Next.js runs from the app's folder, as under `next start`; pnpm start runs this script from the repository's root.
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
-const { openMetrics, openSigningKeys, openSignUpRateLimiter, startWebhookWorker } = await import("@enroll/api");
+const { openMetrics, openRateLimiters, openSigningKeys, startEmailWorker, startWebhookWorker } = await import("@enroll/api");
 const { openPages, startAdminServer, startServer } = await import("../server.ts");
 
 const db = await open(
@@ -134,7 +134,7 @@ const keys = await open(
 );
 const rateLimiter = await open(
   "the rate limiter",
-  () => openSignUpRateLimiter(config.rateLimiter),
+  () => openRateLimiters(config.rateLimiter),
   async (limiter) => limiter?.close(),
   (error) => `Could not open the rate limiter: ${error.message}`,
 );
@@ -154,7 +154,16 @@ const webhooks = await open(
   async (worker) => worker?.stop(),
   (error) => `Could not start webhook delivery: ${error.message}`,
 );
-const services = { config, db, keys, rateLimiter, webhooks, metrics };
+// Stopped after the server, as webhook delivery is, before the pool.
+const { smtp, fromAddress, fromName } = config.emailDelivery;
+const mail = await open(
+  "email delivery (messages in flight may finish)",
+  async () =>
+    config.emailDelivery.via === "smtp" ? startEmailWorker({ db, smtp: smtp!, from: { address: fromAddress!, name: fromName } }) : undefined,
+  async (worker) => worker?.stop(),
+  (error) => `Could not start email delivery: ${error.message}`,
+);
+const services = { config, db, keys, rateLimiter, webhooks, metrics, mail };
 const dev = mode === "dev";
 // Shared by both listeners; closed after both.
 const pages = await open(
@@ -177,6 +186,17 @@ await open(
   (error) => `Could not serve on port ${config.port} (PORT picks another): ${error.message}`,
 );
 log.info(`Enroll is serving on http://localhost:${config.port}, its admin API on ${admin.url}${config.admin.apiKey ? " (with ADMIN_API_KEY)" : ""}`);
+if (config.emailDelivery.via === "mailbox") {
+  log.info(
+    `Passcode emails are not sent but kept in the mailbox: open http://localhost:${config.port}/mailbox ` +
+      "(set EMAIL_DELIVERY_SMTP_HOST and EMAIL_DELIVERY_FROM_ADDRESS to send them)",
+  );
+} else if (config.emailDelivery.via === "none") {
+  log.warn(
+    "Passcode emails cannot be sent: set EMAIL_DELIVERY_SMTP_HOST and EMAIL_DELIVERY_FROM_ADDRESS, or EMAIL_MAILBOX_ENABLED=true " +
+      "to read them in the app; until then they wait in the outbox until their passcodes expire",
+  );
+}
 
 // A crash (an exception or rejection nobody handled) leaves the process in a state nobody planned
 // for: it is logged, everything is stopped in order, and the exit code (1) tells a supervisor to

@@ -1,15 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
 import { createDatabase, type Database } from "@enroll/db";
 import { createEmptyDatabase } from "@enroll/db/testing";
 import { startApp, type RunningApp } from "./support/app.ts";
-import { launchChromium } from "./support/browser.ts";
+import { pagePerTest } from "./support/browser.ts";
 
 let app: RunningApp;
 let closedApp: RunningApp;
 let db: Database;
-let context: BrowserContext;
+const browsing = pagePerTest();
 let page: Page;
+beforeEach(() => {
+  page = browsing.page;
+});
 
 /** Whatever has started so far, to be stopped even if something else failed to start. */
 const stops: (() => Promise<unknown>)[] = [];
@@ -23,11 +26,6 @@ beforeAll(async () => {
   db = createDatabase(databaseUrl, { poolSize: 1 });
   stops.push(() => db.$disconnect());
   await Promise.all([
-    launchChromium().then(async (browser) => {
-      stops.push(() => browser.close());
-      // The clipboard, for the copy buttons: the app's origin is 127.0.0.1, a secure context.
-      context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
-    }),
     // One denied domain, for the address policy's sentence: no other test signs up there.
     startApp(databaseUrl, { EMAIL_DOMAIN_DENYLIST: "refused.example" }).then((started) => {
       stops.push(started.stop);
@@ -41,15 +39,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => Promise.all(stops.map((stop) => stop())));
-
-// A page per test, in one context: its HTTP cache keeps the app's scripts warm from test to test.
-// Each test starts signed out: a sign-up leaves the context with a session cookie.
-beforeEach(async () => {
-  await context.clearCookies();
-  page = await context.newPage();
-});
-
-afterEach(() => page.close());
 
 const emailField = () => page.getByLabel("Email address");
 const submitButton = () => page.locator("form").getByRole("button");
@@ -132,20 +121,25 @@ describe("the sign-up page", () => {
     await page.getByRole("heading", { name: "Welcome aboard" }).waitFor();
   });
 
-  it("says an address is already registered, in any letter case, and puts focus back on the field", async () => {
+  it("recognises an address that is already registered, in any letter case, and sends it a code to sign in with instead", async () => {
     const first = await fetch(`${app.url}/users`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ email: "grace.hopper@example.com" }),
     });
     expect(first.status).toBe(200);
+    const users = await db.user.count();
 
     await page.goto(app.url);
     await signUp("GRACE.HOPPER@EXAMPLE.COM");
 
-    await expect.poll(problemText).toBe("This email address is already registered.");
-    expect(await isFocused(emailField())).toBe(true);
-    expect(await emailField().getAttribute("aria-invalid")).toBe("true");
+    const heading = page.getByRole("heading", { name: "Check your email" });
+    await heading.waitFor();
+    expect(await card().locator(".lead").textContent()).toBe("Enter the code we sent to grace.hopper@example.com.");
+    expect(await isFocused(page.getByLabel("Code", { exact: true }))).toBe(true);
+    expect(await db.user.count()).toBe(users);
+    const stored = await db.email.findUniqueOrThrow({ where: { address: "grace.hopper@example.com" } });
+    expect(await db.passcode.count({ where: { userId: stored.userId! } })).toBe(1);
   });
 
   it("says an address's domain is not allowed, in the server's sentence, and puts focus back on the field", async () => {
@@ -218,7 +212,8 @@ describe("the sign-up page", () => {
     const responseReleased = new Promise<void>((resolve) => (releaseResponse = resolve));
     let requestArrived = () => {};
     const requestHeld = new Promise<void>((resolve) => (requestArrived = resolve));
-    await page.route("**/api/trpc/**", async (route) => {
+    // The sign-up itself, after the address was looked up and found new.
+    await page.route("**/api/trpc/users.create", async (route) => {
       requestArrived();
       await responseReleased;
       await route.continue();
@@ -264,7 +259,7 @@ describe("the session a sign-up starts", () => {
     await page.reload();
     await emailField().waitFor();
     // The page asked the server (auth.me) and was refused: the form stays, with no greeting.
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Create your account");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign up or sign in");
     expect(await signedIn.count()).toBe(0);
   });
 });

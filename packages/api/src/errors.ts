@@ -52,6 +52,44 @@ export class NotFoundError extends EnrollError {
   }
 }
 
+/** A passcode's finalize names a passcode that does not exist: never sent, already used, or tried too often. */
+export class PasscodeNotFoundError extends EnrollError {
+  constructor() {
+    super(401, "passcode not found");
+  }
+}
+
+/** The code is not the passcode's; it may be tried again, up to three times in all. */
+export class PasscodeIncorrectError extends EnrollError {
+  constructor() {
+    super(401, "passcode is incorrect");
+  }
+}
+
+/** Past its lifetime (EMAIL_PASSCODE_TTL): the reference's 408. */
+export class PasscodeExpiredError extends EnrollError {
+  constructor() {
+    super(408, "passcode has expired; request a new one");
+  }
+}
+
+/** The third wrong code: the passcode is deleted, the reference's 410. */
+export class PasscodeUsedUpError extends EnrollError {
+  constructor() {
+    super(410, "passcode was tried too many times and no longer works; request a new one");
+  }
+}
+
+/**
+ * The passcode's address went to another user between its initialize and its finalize (two users
+ * waiting to verify one address: the first to finalize gets it), or the user already has another.
+ */
+export class AddressClaimedError extends EnrollError {
+  constructor() {
+    super(403, "this address belongs to another user");
+  }
+}
+
 export class MethodNotAllowedError extends EnrollError {
   constructor() {
     super(405, "Method Not Allowed");

@@ -11,6 +11,8 @@ import { Prisma } from "@enroll/db";
  * - `user`: the new user's row, `id, created_at, updated_at`;
  * - `signedUp`: one row `(user_id, email_id)` when the sign-up happened, none when the address
  *   belongs to another user (then nothing is written).
+ * A passcode's finalize (users/sign-in.ts) claims its address by the same parts, so that the same
+ * steps (the session row, the audit entry, the outbox) serve a sign-in as well.
  */
 export const SIGN_UP_PARTS = {
   address: Prisma.raw("sign_up_address"),
@@ -96,17 +98,21 @@ function reservedAddressParts(userId: string, email: string, gate: Prisma.Sql | 
 }
 
 /**
- * The sign-up's CTEs for a WITH clause: its own parts, writing only where `gate` holds when one is
- * given, then each step under its name. A step named like another part is a mistake in the code.
+ * `own`, the CTEs that define the parts above, then each step under its name, for a WITH clause. A
+ * step named like another part is a mistake in the code.
  */
-export function signUpParts({ userId, email, claim, steps }: SignUpPlan, gate?: Prisma.Sql): Prisma.Sql {
+export function withSteps(own: Prisma.Sql, steps: readonly SignUpStep[]): Prisma.Sql {
   const names = new Set(PART_NAMES);
   for (const { name } of steps) {
-    if (!/^[a-z_]+$/.test(name) || names.has(name)) throw new Error(`Sign-up step "${name}" is named like another part`);
+    if (!/^[a-z_]+$/.test(name) || names.has(name)) throw new Error(`Statement step "${name}" is named like another part`);
     names.add(name);
   }
-  const own = claim === "owned" ? ownedAddressParts(userId, email, gate) : reservedAddressParts(userId, email, gate);
   return Prisma.join([own, ...steps.map(({ name, sql }) => Prisma.sql`${Prisma.raw(name)} AS (${sql})`)], ", ");
+}
+
+/** The sign-up's CTEs for a WITH clause: its own parts, writing only where `gate` holds when one is given, then its steps. */
+export function signUpParts({ userId, email, claim, steps }: SignUpPlan, gate?: Prisma.Sql): Prisma.Sql {
+  return withSteps(claim === "owned" ? ownedAddressParts(userId, email, gate) : reservedAddressParts(userId, email, gate), steps);
 }
 
 /** The whole sign-up as one statement, answering `signed_up`'s row: none when the address is taken. */

@@ -39,7 +39,7 @@ describe("the embedded PostgreSQL's port", () => {
 });
 
 describe("the rate limiter's settings", () => {
-  it("limits sign-ups by default, in memory, to 10 a minute per client, believing no proxy", () => {
+  it("limits sign-ups by default, in memory, to 10 a minute per client (a /64 for IPv6), and passcodes to 3 a minute per user, believing no proxy", () => {
     const { rateLimiter, server } = loadConfig({});
     expect(rateLimiter).toEqual({
       enabled: true,
@@ -47,6 +47,7 @@ describe("the rate limiter's settings", () => {
       redisUrl: undefined,
       ipv6Prefix: 64,
       signUp: { limit: 10, windowSeconds: 60 },
+      passcode: { limit: 3, windowSeconds: 60 },
     });
     expect(server.trustedProxies).toEqual([]);
   });
@@ -80,7 +81,11 @@ describe("DATABASE_DIRECT_URL", () => {
   it("is read beside DATABASE_URL, and refused without it", () => {
     const direct = "postgresql://enroll@db.internal:5432/enroll";
     expect(
-      loadConfig({ DATABASE_URL: "postgresql://enroll@pgbouncer.internal:6432/enroll", DATABASE_DIRECT_URL: direct })
+      loadConfig({
+        DATABASE_URL: "postgresql://enroll@pgbouncer.internal:6432/enroll",
+        DATABASE_DIRECT_URL: direct,
+        EMAIL_REQUIRE_VERIFICATION: "false",
+      })
         .databaseDirectUrl,
     ).toBe(direct);
     expect(() => loadConfig({ DATABASE_DIRECT_URL: direct })).toThrow("DATABASE_DIRECT_URL is set without DATABASE_URL");
@@ -120,10 +125,10 @@ describe("the public routes' CORS settings", () => {
 });
 
 describe("the audit log's and verification's settings", () => {
-  it("store entries, also write each to stdout (the reference's default) and require no verification by default", () => {
+  it("store entries, also write each to stdout, and require verification with passcodes that work 5 minutes (the reference's defaults)", () => {
     const { auditLog, email } = loadConfig({});
     expect(auditLog).toEqual({ storageEnabled: true, consoleOutputEnabled: true });
-    expect(email.requireVerification).toBe(false);
+    expect(email).toMatchObject({ requireVerification: true, passcodeTtlSeconds: 300 });
   });
 });
 
@@ -159,6 +164,63 @@ describe("the address policy's settings", () => {
       `${key}=${JSON.stringify(value)} is not valid: ${JSON.stringify(entry)} is not a domain name; ` +
         "list domains such as example.com (each covers its subdomains)",
     );
+  });
+});
+
+describe("email delivery", () => {
+  const smtp = { EMAIL_DELIVERY_SMTP_HOST: "smtp.example.com", EMAIL_DELIVERY_FROM_ADDRESS: "noreply@example.com" };
+  const deployed = { DATABASE_URL: "postgresql://enroll@db.internal:5432/enroll" };
+
+  it("keeps emails in the mailbox, for clients on this machine only, in the zero-configuration run (embedded database, no SMTP)", () => {
+    expect(loadConfig({}).emailDelivery).toEqual({
+      via: "mailbox",
+      fromAddress: undefined,
+      fromName: "Enroll",
+      smtp: undefined,
+      mailboxLocalOnly: true,
+    });
+  });
+
+  it("sends by SMTP when a host is set, on port 465 unless told otherwise, with the user and password given", () => {
+    expect(loadConfig({ ...smtp, EMAIL_DELIVERY_SMTP_USER: "enroll", EMAIL_DELIVERY_SMTP_PASSWORD: "pw" }).emailDelivery).toMatchObject({
+      via: "smtp",
+      fromAddress: "noreply@example.com",
+      smtp: { host: "smtp.example.com", port: 465, user: "enroll", password: "pw" },
+    });
+    expect(loadConfig({ ...smtp, ...deployed, EMAIL_DELIVERY_SMTP_PORT: "587" }).emailDelivery.smtp?.port).toBe(587);
+  });
+
+  it("opens the mailbox with a database of its own only when asked, to every client then", () => {
+    expect(loadConfig({ ...deployed, EMAIL_REQUIRE_VERIFICATION: "false" }).emailDelivery.via).toBe("none");
+    expect(loadConfig({ ...deployed, EMAIL_MAILBOX_ENABLED: "true" }).emailDelivery).toMatchObject({ via: "mailbox", mailboxLocalOnly: false });
+    expect(loadConfig({ EMAIL_MAILBOX_ENABLED: "false", EMAIL_REQUIRE_VERIFICATION: "false" }).emailDelivery.via).toBe("none");
+  });
+
+  it("hands passcodes to the email.send webhook with EMAIL_DELIVERY_ENABLED=false", () => {
+    expect(loadConfig({ EMAIL_DELIVERY_ENABLED: "false" }).emailDelivery.via).toBe("webhook");
+  });
+
+  it("stops a deployment that requires verification with no way to send a passcode, saying what to set", () => {
+    const start = (settings: Record<string, string>) => () => loadConfig({ ...deployed, EMAIL_REQUIRE_VERIFICATION: "true", ...settings });
+
+    expect(start({})).toThrow("EMAIL_REQUIRE_VERIFICATION=true needs a way to send passcodes, or no one can ever sign in: set EMAIL_DELIVERY_SMTP_HOST");
+    expect(start({ EMAIL_DELIVERY_ENABLED: "false" })).toThrow("EMAIL_REQUIRE_VERIFICATION=true needs a way to send passcodes");
+    expect(start(smtp)).not.toThrow();
+    expect(start({ EMAIL_MAILBOX_ENABLED: "true" })).not.toThrow();
+    expect(start({ EMAIL_REQUIRE_VERIFICATION: "false" })).not.toThrow();
+    expect(() => loadConfig({ EMAIL_REQUIRE_VERIFICATION: "true", EMAIL_MAILBOX_ENABLED: "false" })).not.toThrow();
+    const emailSendHook = JSON.stringify([{ callback: "https://mail.example/hooks", events: ["email"] }]);
+    expect(start({ EMAIL_DELIVERY_ENABLED: "false", WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: emailSendHook })).not.toThrow();
+  });
+
+  it("asks for the sender's address with an SMTP host, refuses a mailbox beside SMTP, and never repeats the SMTP password", () => {
+    expect(() => loadConfig({ EMAIL_DELIVERY_SMTP_HOST: "smtp.example.com" })).toThrow(
+      "EMAIL_DELIVERY_SMTP_HOST needs EMAIL_DELIVERY_FROM_ADDRESS",
+    );
+    expect(() => loadConfig({ ...smtp, EMAIL_MAILBOX_ENABLED: "true" })).toThrow("EMAIL_MAILBOX_ENABLED=true keeps passcode emails in the app");
+    const start = () => loadConfig({ ...smtp, EMAIL_DELIVERY_SMTP_PASSWORD: "s3cr#t", EMAIL_DELIVERY_SMTP_PORT: "smtp" });
+    expect(start).toThrow('EMAIL_DELIVERY_SMTP_PORT="smtp" is not valid');
+    expect(start).not.toThrow("s3cr#t");
   });
 });
 

@@ -13,7 +13,7 @@ let keys: SigningKeys;
 const context = (allowSignup = true): Services => ({
   db,
   keys,
-  config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }),
+  config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup), EMAIL_REQUIRE_VERIFICATION: "false" }),
 });
 
 beforeAll(async () => {

@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
  * (the route table and the pipeline) on everything.
  */
 const LAYERS = [
-  ["errors.ts", "log.ts", "config", "requester.ts", "sign-up-statement.ts", "user-json.ts", "listing.ts", "listeners.ts"],
-  ["health", "sessions", "audit", "limits", "webhooks", "user-admin", "metrics"],
+  ["errors.ts", "log.ts", "config", "requester.ts", "sign-up-statement.ts", "user-json.ts", "listing.ts", "listeners.ts", "delivery-loop.ts"],
+  ["health", "sessions", "audit", "limits", "webhooks", "user-admin", "metrics", "passcodes", "email"],
   ["users"],
   ["http"],
   ["rest", "trpc", "openapi"],

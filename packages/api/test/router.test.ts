@@ -12,7 +12,7 @@ import { appRouter, createCaller } from "../src/trpc/root.ts";
 let db: Database;
 let keys: SigningKeys;
 const caller = (allowSignup = true) =>
-  createCaller({ services: { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup) }) } });
+  createCaller({ services: { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: String(allowSignup), EMAIL_REQUIRE_VERIFICATION: "false" }) } });
 
 beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
@@ -67,7 +67,7 @@ describe("users.create", () => {
 
   describe("on an unexpected failure", () => {
     // A database without the tables: every sign-up fails inside PostgreSQL.
-    const brokenContext = { config: loadConfig({}) } as Services;
+    const brokenContext = { config: loadConfig({ EMAIL_REQUIRE_VERIFICATION: "false" }) } as Services;
     const serverLog = vi.spyOn(log, "error").mockImplementation(() => {});
     beforeAll(async () => {
       brokenContext.db = createDatabase(await createEmptyDatabase(inject("postgresUrl")));
@@ -113,7 +113,7 @@ describe("users.create", () => {
     const unreachable = createDatabase("postgresql://nobody:wrong@127.0.0.1:1/none");
     const warnings = vi.spyOn(log, "warn").mockImplementation(() => {});
     try {
-      const call = createCaller({ services: { db: unreachable, keys, config: loadConfig({}) } }).users.create({ email: "fine@example.com" });
+      const call = createCaller({ services: { db: unreachable, keys, config: loadConfig({ EMAIL_REQUIRE_VERIFICATION: "false" }) } }).users.create({ email: "fine@example.com" });
 
       expect(await failureOf(call)).toEqual({ code: "SERVICE_UNAVAILABLE", message: "Service Unavailable" });
       expect(warnings).toHaveBeenCalledOnce();

@@ -27,7 +27,7 @@ beforeAll(async () => {
   db = createDatabase(await createMigratedDatabase(inject("postgresUrl")));
   const keys = await openSigningKeys(db, []);
   for (const [name, allowSignup] of [["open", "true"], ["closed", "false"]] as const) {
-    services[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup }) };
+    services[name] = { db, keys, config: loadConfig({ ACCOUNT_ALLOW_SIGNUP: allowSignup, EMAIL_REQUIRE_VERIFICATION: "false" }) };
     const handle = requestPipeline({
       services: services[name],
       dev: false,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WEBHOOK_DEFAULT_MAX_ATTEMPTS } from "../src/config/index.ts";
-import { retryDelayMs } from "../src/webhooks/hooks.ts";
+import { retryDelayMs } from "../src/delivery-loop.ts";
 
 describe("the delay before a webhook's next attempt", () => {
   it("is a second after the first failure, doubles after each, and stops growing at an hour", () => {

@@ -7,6 +7,7 @@ import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
 import { startWebhookWorker, type WebhookWorker } from "../src/webhooks/worker.ts";
 import { claimDueDeliveries, recordOutcomes } from "../src/webhooks/outbox.ts";
 import { requestContext, signUpAt } from "./support/request.ts";
+import { until } from "./support/until.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 let databaseUrl: string;
@@ -23,7 +24,7 @@ const audience = ["shop.example"];
 const verify = (token: string) => keys.verify(token, { audience });
 
 const hooksTo = (...hooks: { callback: string; events: string[] }[]) =>
-  loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks) });
+  loadConfig({ WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify(hooks), EMAIL_REQUIRE_VERIFICATION: "false" });
 
 const receivers: WebhookReceiver[] = [];
 const deliveries: WebhookWorker[] = [];
@@ -97,7 +98,7 @@ describe("the outbox, written by the sign-up", () => {
     await signUpAt({ db, keys, config }, { email: "refused@example.com" });
 
     await expect(signUpAt({ db, keys, config }, { email: "refused@example.com" })).rejects.toThrow("Conflict");
-    const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]) });
+    const off = loadConfig({ WEBHOOKS_ENABLED: "false", WEBHOOKS_HOOKS: JSON.stringify([{ callback, events: ["user"] }]), EMAIL_REQUIRE_VERIFICATION: "false" });
     await signUpAt({ db, keys, config: off }, { email: "off@example.com" });
 
     expect(await db.webhookDelivery.count({ where: { callback } })).toBe(1);
@@ -233,14 +234,6 @@ describe("delivery", () => {
     expect(ids.toSorted()).toEqual(created.map(({ user_id }) => user_id).toSorted());
   });
 });
-
-async function until(condition: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("Timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("stopping", () => {
   it("lets an attempt in flight finish and records it before the pool closes, so a stopped instance leaves nothing leased", async () => {

@@ -11,6 +11,7 @@ export type MeResponse = z.infer<typeof meResponse>;
 export const userResponse = z.object({
   id: z.uuid().describe("The ID of the user"),
   email: z.string().describe("The user's primary email address").nullable(),
+  webauthn_credentials: z.array(z.never()).describe("Always empty: Enroll has no passkeys (Hanko's elements read it)"),
   created_at: z.iso.datetime().describe("When the user signed up"),
   updated_at: z.iso.datetime().describe("When the user was last changed"),
 });

@@ -165,6 +165,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the public configuration
+         * @description What a frontend needs to know of this service, as Hanko's elements read it: no passwords, passkeys or third-party providers; whether addresses must be verified (`EMAIL_REQUIRE_VERIFICATION`) and sign-up is open (`ACCOUNT_ALLOW_SIGNUP`).
+         */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a user's ID by email
+         * @description Who owns an address, for a frontend choosing between signing in and signing up. This tells whether an address is registered, as the `409` of `POST /users` does, so it counts against the same limit per client (`429` past it, `X-RateLimit-*` on every answer while limiting is on). An address that a sign-up only reserved while it waits to be verified belongs to no one yet: `404`.
+         */
+        post: operations["getUserId"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passcode/login/initialize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Initialize a passcode login
+         * @description Sends a six-digit passcode by email: to `email_id` (the user's own address, or the one its sign-up reserved while it waits to be verified), or to the user's primary address. The email is written with the passcode and sent after the commit (by SMTP, to the mailbox, or as the `email.send` webhook with `EMAIL_DELIVERY_ENABLED=false`), in the language of `Accept-Language` (English or German; English otherwise). The passcode works for `EMAIL_PASSCODE_TTL` seconds. At most `RATE_LIMITER_PASSCODE_LIMITS_TOKENS` passcodes per user in each `RATE_LIMITER_PASSCODE_LIMITS_INTERVAL`.
+         */
+        post: operations["passcodeInit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passcode/login/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize a passcode login
+         * @description Signs in with the passcode's code. The address it was sent to is verified, becomes the user's (its primary address when it has none), and a session starts as a sign-up starts one: the token in the `hanko` cookie or `X-Auth-Token`, with `X-Session-Lifetime`. A passcode takes three wrong codes: the first two answer `401`, the third `410`, and the passcode is gone. With `EMAIL_REQUIRE_VERIFICATION=true`, the first sign-in of a new user sends its `user.create` webhook.
+         */
+        post: operations["passcodeFinal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -402,6 +482,178 @@ export interface components {
                  * @example {
                  *       "code": 403,
                  *       "message": "Forbidden"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is not a JSON object, or `email` is missing or not a valid address */
+        LookUpBadRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "message": "email must be a valid email address"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No user owns the address */
+        UserNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "message": "Not Found"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is not a JSON object; `user_id` is missing or not a UUID, or names no user; `email_id` is not a UUID, names no address or one of another user; or the user has no primary address and no `email_id` was sent */
+        PasscodeInitBadRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "message": "user_id names no user"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description This user has been sent all the passcodes it may have for now; `Retry-After` says when it may have another */
+        PasscodeTooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 429,
+                 *       "message": "Too Many Requests"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is not a JSON object, `id` is missing or not a UUID, or `code` is not six digits */
+        PasscodeFinalBadRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "message": "code must be the 6 digits of the passcode"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The code is not the passcode's (`passcode is incorrect`), or there is no such passcode (`passcode not found`: never sent, used, or tried three times) */
+        PasscodeRefused: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 401,
+                 *       "message": "passcode is incorrect"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The address went to another user after the passcode was sent */
+        AddressClaimed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 403,
+                 *       "message": "this address belongs to another user"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The passcode is older than its lifetime */
+        PasscodeExpired: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 408,
+                 *       "message": "passcode has expired; request a new one"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The third wrong code: the passcode is gone */
+        PasscodeUsedUp: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 410,
+                 *       "message": "passcode was tried too many times and no longer works; request a new one"
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -670,6 +922,8 @@ export interface operations {
                          */
                         id: string;
                         email: string | null;
+                        /** @description Always empty: Enroll has no passkeys (Hanko's elements read it) */
+                        webauthn_credentials: unknown[];
                         /**
                          * Format: date-time
                          * @description When the user signed up
@@ -778,6 +1032,238 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalServerError"];
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: {
+                            /**
+                             * @description Enroll has no passwords
+                             * @constant
+                             */
+                            enabled: false;
+                            min_password_length: number;
+                        };
+                        emails: {
+                            /** @description EMAIL_REQUIRE_VERIFICATION */
+                            require_verification: boolean;
+                            /** @description How many addresses a user may have: one */
+                            max_num_of_addresses: number;
+                        };
+                        /** @description Third-party sign-in providers: none */
+                        providers: string[];
+                        account: {
+                            /**
+                             * @description Accounts cannot be deleted through the API
+                             * @constant
+                             */
+                            allow_deletion: false;
+                            /** @description ACCOUNT_ALLOW_SIGNUP */
+                            allow_signup: boolean;
+                        };
+                        /**
+                         * @description No SAML providers
+                         * @constant
+                         */
+                        use_enterprise: false;
+                    };
+                };
+            };
+            500: components["responses"]["InternalServerError"];
+        };
+    };
+    getUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description The email address of the new user
+                     * @example alice@example.com
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The address's owner */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The ID of the user who owns the address
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description The ID of the address
+                         */
+                        email_id: string;
+                        /** @description Whether the address has been verified with a passcode */
+                        verified: boolean;
+                        /** @description Always false: Enroll has no passkeys */
+                        has_webauthn_credential: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["LookUpBadRequest"];
+            404: components["responses"]["UserNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passcodeInit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The language the email is written in */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The user the passcode is for
+                     */
+                    user_id: string;
+                    /**
+                     * Format: uuid
+                     * @description The address to send it to: one of the user's, or one that no user owns yet; the user's primary address when left out
+                     */
+                    email_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The passcode was made and its email is on its way */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The passcode's id, for its finalize
+                         */
+                        id: string;
+                        /** @description How many seconds the passcode works after it was made */
+                        ttl: number;
+                        /**
+                         * Format: date-time
+                         * @description When it was made
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["PasscodeInitBadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["PasscodeTooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passcodeFinal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The passcode's id, as its initialize answered
+                     */
+                    id: string;
+                    /**
+                     * @description The six digits sent by email
+                     * @example 042917
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    "X-Auth-Token": components["headers"]["X-Auth-Token"];
+                    "X-Session-Lifetime": components["headers"]["X-Session-Lifetime"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The passcode's id, for its finalize
+                         */
+                        id: string;
+                        /** @description How many seconds the passcode works after it was made */
+                        ttl: number;
+                        /**
+                         * Format: date-time
+                         * @description When it was made
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["PasscodeFinalBadRequest"];
+            401: components["responses"]["PasscodeRefused"];
+            403: components["responses"]["AddressClaimed"];
+            408: components["responses"]["PasscodeExpired"];
+            410: components["responses"]["PasscodeUsedUp"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

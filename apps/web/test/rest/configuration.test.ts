@@ -27,6 +27,10 @@ describe("configuration checked at start", () => {
     [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, "WEBHOOKS_HOOKS is not valid: must be JSON"],
     [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
     [{ EMAIL_DOMAIN_DENYLIST: "mailinator.com,*.yopmail.com" }, '"*.yopmail.com" is not a domain name'],
+    [
+      { DATABASE_URL: "postgresql://enroll@localhost:5432/enroll" },
+      "EMAIL_REQUIRE_VERIFICATION=true needs a way to send passcodes, or no one can ever sign in: set EMAIL_DELIVERY_SMTP_HOST",
+    ],
   ])("refuses %j with a sentence naming it", (env, sentence) => {
     const { status, stderr } = launch(env);
 

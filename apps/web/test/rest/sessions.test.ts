@@ -166,7 +166,13 @@ describe("GET /users/{id}", () => {
     const answer = await send(app.url, `/users/${userId}`, withCookie(token));
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ id: userId, email, created_at: expect.any(String), updated_at: expect.any(String) });
+    expect(answer.body).toEqual({
+      id: userId,
+      email,
+      webauthn_credentials: [],
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
   });
 
   it("forbids any other id, existing or not, and asks for a session first", async () => {

@@ -28,7 +28,8 @@ async function pnpmStart(env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const child = spawn("pnpm", ["start"], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ADMIN_PORT: String(await freePort()), ...env },
+    // Its sign-ups sign in at once, as before verification became the default.
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ADMIN_PORT: String(await freePort()), EMAIL_REQUIRE_VERIFICATION: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,7 +1,7 @@
-import { Prisma } from "@enroll/db";
+import type { Config } from "../config/index.ts";
 import type { Requester } from "../requester.ts";
 import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
-import { auditEntryRows } from "./entries.ts";
+import { auditEntryStep, logAuditEntry } from "./entries.ts";
 
 /**
  * The `user_created` entry as a step of the sign-up's statement, so that it is written in the same
@@ -10,12 +10,17 @@ import { auditEntryRows } from "./entries.ts";
  * address; null when it has none).
  */
 export function userCreatedStep(requester: Requester | undefined, actorEmail: string | null): SignUpStep {
-  return {
-    name: "user_created_entry",
-    sql: auditEntryRows("user_created", requester, {
-      actorUserId: Prisma.sql`user_id`,
-      actorEmail: Prisma.sql`${actorEmail}::text`,
-      from: SIGN_UP_PARTS.signedUp,
-    }),
-  };
+  return auditEntryStep("user_created_entry", "user_created", requester, { actorPart: SIGN_UP_PARTS.signedUp, actorEmail });
+}
+
+/**
+ * With AUDIT_LOG_CONSOLE_OUTPUT_ENABLED=true, the entry of a sign-up that was written (after its
+ * commit) as one JSON line on stdout, with the reference's field names beside the log's own.
+ */
+export function logUserCreated(
+  auditLog: Config["auditLog"],
+  requester: Requester | undefined,
+  { userId, actorEmail }: { userId: string; actorEmail: string | null },
+): void {
+  logAuditEntry(auditLog, requester, { type: "user_created", actor: { userId, email: actorEmail } });
 }

@@ -12,10 +12,11 @@ import {
   originList,
   port,
   postgresUrl,
+  subscribes,
   webhookHooks,
 } from "./values.ts";
 
-export { ANY_ORIGIN, asciiDomain, isLoopback, type WebhookHook } from "./values.ts";
+export { ANY_ORIGIN, asciiDomain, isLoopback, subscribes, type WebhookHook } from "./values.ts";
 
 /** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
 export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
@@ -39,7 +40,16 @@ const settings = z.object({
     .optional(),
   EMBEDDED_POSTGRES_PORT: port.optional(),
   EMBEDDED_POSTGRES_DATA_DIR: z.string().optional(),
-  EMAIL_REQUIRE_VERIFICATION: flag.default(false),
+  EMAIL_REQUIRE_VERIFICATION: flag.default(true),
+  EMAIL_PASSCODE_TTL: count(86_400).default(300),
+  EMAIL_DELIVERY_ENABLED: flag.default(true),
+  EMAIL_DELIVERY_FROM_ADDRESS: z.email({ error: "must be an email address, e.g. noreply@example.com" }).optional(),
+  EMAIL_DELIVERY_FROM_NAME: z.string().default("Enroll"),
+  EMAIL_DELIVERY_SMTP_HOST: z.string().optional(),
+  EMAIL_DELIVERY_SMTP_PORT: port.default(465),
+  EMAIL_DELIVERY_SMTP_USER: z.string().optional(),
+  EMAIL_DELIVERY_SMTP_PASSWORD: z.string().optional(),
+  EMAIL_MAILBOX_ENABLED: flag.optional(),
   EMAIL_DOMAIN_ALLOWLIST: domainList.default(new Set()),
   EMAIL_DOMAIN_DENYLIST: domainList.default(new Set()),
   EMAIL_BLOCK_DISPOSABLE: flag.default(false),
@@ -48,6 +58,8 @@ const settings = z.object({
   RATE_LIMITER_SIGNUP_LIMIT: count(1_000_000).default(10),
   RATE_LIMITER_SIGNUP_WINDOW: count(86_400).default(60),
   RATE_LIMITER_IPV6_PREFIX: count(128).default(64),
+  RATE_LIMITER_PASSCODE_LIMITS_TOKENS: count(1_000_000).default(3),
+  RATE_LIMITER_PASSCODE_LIMITS_INTERVAL: goDuration.default(60),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   SERVER_TRUSTED_PROXIES: addressList.default([]),
   SERVER_HEADERS_TIMEOUT: goDuration.default(10),
@@ -55,6 +67,7 @@ const settings = z.object({
   SERVER_MAX_CONNECTIONS: count(1_000_000).default(1_000),
   SERVER_PUBLIC_CORS_ALLOW_ORIGINS: originList.default(["http://localhost:8888"]),
   SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED: flag.default(false),
+  SERVICE_NAME: z.string().min(1).default("Enroll"),
   // Each secret encrypts its own signing key in the database, so a short one would be guessable.
   SECRETS_KEYS: commaSeparated
     .pipe(z.array(z.string().min(16, { error: "each secret must be at least 16 characters long" })))
@@ -77,6 +90,26 @@ const settings = z.object({
 });
 
 type Settings = z.output<typeof settings>;
+
+/**
+ * How passcode emails leave: handed to the `email.send` webhook (EMAIL_DELIVERY_ENABLED=false), sent
+ * by SMTP, kept in the app's mailbox, or, with none of these, kept in the outbox until an SMTP
+ * server is set or they expire. The mailbox is on where EMAIL_MAILBOX_ENABLED says, or, unset, in
+ * the zero-configuration run only (the embedded database, no SMTP server), where a person trying
+ * Enroll on their own machine has nowhere else to read a passcode.
+ */
+function emailDeliveryOf(s: Settings): "webhook" | "smtp" | "mailbox" | "none" {
+  if (!s.EMAIL_DELIVERY_ENABLED) return "webhook";
+  if (s.EMAIL_MAILBOX_ENABLED ?? (!s.DATABASE_URL && !s.EMAIL_DELIVERY_SMTP_HOST)) return "mailbox";
+  return s.EMAIL_DELIVERY_SMTP_HOST ? "smtp" : "none";
+}
+
+/** Whether a passcode can reach its address: by SMTP, in the mailbox, or through a webhook subscribed to `email.send`. */
+function passcodesCanBeDelivered(s: Settings): boolean {
+  const delivery = emailDeliveryOf(s);
+  if (delivery === "webhook") return s.WEBHOOKS_ENABLED && s.WEBHOOKS_HOOKS.some(({ events }) => subscribes(events, "email.send"));
+  return delivery !== "none";
+}
 
 /** Settings that only make sense together: each rule, and the sentence that says what to change. */
 const CROSS_CHECKS: { holds(settings: Settings): boolean; problem: string }[] = [
@@ -111,6 +144,24 @@ const CROSS_CHECKS: { holds(settings: Settings): boolean; problem: string }[] = 
     problem:
       "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site call the public routes with " +
       "the user's cookies; list the origins instead, or set SERVER_PUBLIC_CORS_UNSAFE_WILDCARD_ORIGIN_ALLOWED=true to allow it",
+  },
+  {
+    holds: (s) => !s.EMAIL_DELIVERY_SMTP_HOST || Boolean(s.EMAIL_DELIVERY_FROM_ADDRESS),
+    problem: "EMAIL_DELIVERY_SMTP_HOST needs EMAIL_DELIVERY_FROM_ADDRESS, the address passcode emails are sent from",
+  },
+  {
+    holds: (s) => !s.EMAIL_MAILBOX_ENABLED || (s.EMAIL_DELIVERY_ENABLED && !s.EMAIL_DELIVERY_SMTP_HOST),
+    problem:
+      "EMAIL_MAILBOX_ENABLED=true keeps passcode emails in the app instead of sending them, so it goes with neither " +
+      "EMAIL_DELIVERY_SMTP_HOST nor EMAIL_DELIVERY_ENABLED=false: unset one of them",
+  },
+  {
+    holds: (s) => !s.DATABASE_URL || !s.EMAIL_REQUIRE_VERIFICATION || passcodesCanBeDelivered(s),
+    problem:
+      "EMAIL_REQUIRE_VERIFICATION=true needs a way to send passcodes, or no one can ever sign in: set " +
+      "EMAIL_DELIVERY_SMTP_HOST and EMAIL_DELIVERY_FROM_ADDRESS (with EMAIL_DELIVERY_SMTP_PORT, _USER and _PASSWORD as " +
+      "your SMTP server needs), or EMAIL_DELIVERY_ENABLED=false with a webhook for email.send (WEBHOOKS_ENABLED, " +
+      "WEBHOOKS_HOOKS), or EMAIL_MAILBOX_ENABLED=true to read them in the app's mailbox; or EMAIL_REQUIRE_VERIFICATION=false",
   },
 ];
 
@@ -161,6 +212,25 @@ const configSchema = settings
        * empty, never the denylist's, nor, with blockDisposable, those of the disposable-address list.
        */
       domainPolicy: { allowlist: s.EMAIL_DOMAIN_ALLOWLIST, denylist: s.EMAIL_DOMAIN_DENYLIST, blockDisposable: s.EMAIL_BLOCK_DISPOSABLE },
+      /** How long a passcode works after it is sent. */
+      passcodeTtlSeconds: s.EMAIL_PASSCODE_TTL,
+    },
+    /** How passcode emails leave (see emailDeliveryOf), and what they are sent with. */
+    emailDelivery: {
+      via: emailDeliveryOf(s),
+      fromAddress: s.EMAIL_DELIVERY_FROM_ADDRESS,
+      fromName: s.EMAIL_DELIVERY_FROM_NAME,
+      /** TLS from the start on port 465, STARTTLS wherever the server offers it. */
+      smtp: s.EMAIL_DELIVERY_SMTP_HOST
+        ? {
+            host: s.EMAIL_DELIVERY_SMTP_HOST,
+            port: s.EMAIL_DELIVERY_SMTP_PORT,
+            user: s.EMAIL_DELIVERY_SMTP_USER,
+            password: s.EMAIL_DELIVERY_SMTP_PASSWORD,
+          }
+        : undefined,
+      /** Only clients on this machine may open the mailbox, unless EMAIL_MAILBOX_ENABLED=true opened it on purpose. */
+      mailboxLocalOnly: s.EMAIL_MAILBOX_ENABLED !== true,
     },
     /** Sign-ups per client address: at most `limit` in any `windowSeconds`, counted here or in Redis. */
     rateLimiter: {
@@ -170,6 +240,8 @@ const configSchema = settings
       /** IPv6 clients count by their network of this many leading bits (a /64 is one host's, usually). */
       ipv6Prefix: s.RATE_LIMITER_IPV6_PREFIX,
       signUp: { limit: s.RATE_LIMITER_SIGNUP_LIMIT, windowSeconds: s.RATE_LIMITER_SIGNUP_WINDOW },
+      /** Passcodes sent per user, as the reference's `rate_limiter.passcode_limits`. */
+      passcode: { limit: s.RATE_LIMITER_PASSCODE_LIMITS_TOKENS, windowSeconds: s.RATE_LIMITER_PASSCODE_LIMITS_INTERVAL },
     },
     server: {
       /** The proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges); none by default. */
@@ -182,6 +254,8 @@ const configSchema = settings
       /** The origins whose pages may call the public routes with credentials; `*` (only when allowed) is any. */
       publicCorsAllowOrigins: s.SERVER_PUBLIC_CORS_ALLOW_ORIGINS,
     },
+    /** The name passcode emails give the service. */
+    service: { name: s.SERVICE_NAME },
     /** One signing key per secret, stored encrypted with it; the first signs. Empty: one unencrypted key, with a warning. */
     secrets: { keys: s.SECRETS_KEYS },
     session: {
@@ -209,7 +283,15 @@ export type EmailDomainPolicy = Config["email"]["domainPolicy"];
  * The settings whose values may hold a secret: the keys themselves, the URLs' passwords, and the
  * tokens that webhook callbacks carry in their paths. A wrong one is refused by its name alone.
  */
-const SETTINGS_WITH_SECRETS = new Set(["ADMIN_API_KEY", "SECRETS_KEYS", "DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "WEBHOOKS_HOOKS"]);
+const SETTINGS_WITH_SECRETS = new Set([
+  "ADMIN_API_KEY",
+  "SECRETS_KEYS",
+  "DATABASE_URL",
+  "DATABASE_DIRECT_URL",
+  "REDIS_URL",
+  "WEBHOOKS_HOOKS",
+  "EMAIL_DELIVERY_SMTP_PASSWORD",
+]);
 
 /** The names of every setting, as the environment and .env.example spell them. */
 export const settingNames = Object.keys(settings.shape);

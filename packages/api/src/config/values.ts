@@ -118,6 +118,11 @@ const hook = z.object({
 
 export type WebhookHook = z.output<typeof hook>;
 
+/** Whether a hook's `events` take `event`: by its name or by any prefix of it at a dot, as the reference matches (`"user"` takes every user event). */
+export function subscribes(events: readonly string[], event: string): boolean {
+  return events.some((subscribed) => event === subscribed || event.startsWith(`${subscribed}.`));
+}
+
 /**
  * The hooks as parsed JSON: a JSON list as it is, or the reference's own environment form, JSON
  * objects separated by `;` (`{"callback":…,"events":[…]};{"callback":…}`), as a list. A `;` inside

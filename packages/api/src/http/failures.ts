@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isDatabaseUnavailable } from "@enroll/db";
 import type { ErrorBody } from "@enroll/validators";
-import { AdminKeyRequiredError, EmailTakenError, EnrollError, TooManyRequestsError } from "../errors.ts";
+import { AdminKeyRequiredError, EmailTakenError, EnrollError, TooManyRequestsError, type RateLimitState } from "../errors.ts";
 import { log } from "../log.ts";
 import { jsonResponse, type HttpResponse, type ResponseHeaders } from "./exchange.ts";
 import { rateLimitHeaders } from "./sign-up-answer.ts";
@@ -32,6 +32,11 @@ export function toErrorBody(error: unknown): ErrorBody {
   return INTERNAL_SERVER_ERROR;
 }
 
+/** How many seconds a client past a limit waits: until its window ends, at least one. */
+export function retryAfterSeconds({ resetsAt }: RateLimitState): number {
+  return Math.max(1, Math.ceil((resetsAt - Date.now()) / 1000));
+}
+
 /**
  * The headers that go with a failure: `Retry-After` with a 503 (`status`, as toErrorBody gave it)
  * and with a 429 (and where the client stands), `Idempotent-Replayed` with a replayed 409,
@@ -39,7 +44,7 @@ export function toErrorBody(error: unknown): ErrorBody {
  */
 export function failureHeaders(error: unknown, status: number): ResponseHeaders {
   if (error instanceof TooManyRequestsError) {
-    return { ...rateLimitHeaders(error.state), "Retry-After": String(Math.max(1, Math.ceil((error.state.resetsAt - Date.now()) / 1000))) };
+    return { ...rateLimitHeaders(error.state), "Retry-After": String(retryAfterSeconds(error.state)) };
   }
   if (error instanceof EmailTakenError && error.replayed) return { "Idempotent-Replayed": "true" };
   if (error instanceof AdminKeyRequiredError) return { "WWW-Authenticate": 'Bearer realm="enroll-admin"' };

@@ -17,51 +17,65 @@ export function rateLimitKeyOf(address: string, ipv6Prefix: number): string {
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/${ipv6Prefix}`).toString()}/${ipv6Prefix}`;
 }
 
-export interface SignUpRateLimiter {
-  /** Counts one sign-up of `clientAddress` (in its bucket, see rateLimitKeyOf) and says where it stands; past the limit, TooManyRequestsError. */
-  consume(clientAddress: string): Promise<RateLimitState>;
+/** One limit: counts an attempt of `key` and says where it stands; past the limit, TooManyRequestsError. */
+export interface RateLimit {
+  consume(key: string): Promise<RateLimitState>;
+}
+
+/**
+ * The limits of config.rateLimiter: sign-ups (and address look-ups) per client address, counted in
+ * its bucket (see rateLimitKeyOf), and passcodes sent per user.
+ */
+export interface RateLimiters {
+  signUps: RateLimit;
+  passcodes: RateLimit;
   close(): Promise<void>;
 }
 
 /**
- * The sign-up limit of config.rateLimiter (none when it is disabled): rate-limiter-flexible's fixed
- * window, in this process's memory or in Redis, shared by every instance that uses the same Redis.
+ * The limits of config.rateLimiter (none when it is disabled): rate-limiter-flexible's fixed
+ * windows, in this process's memory or in Redis, shared by every instance that uses the same Redis.
  * When Redis does not answer, each instance counts on in memory (the library's insurance limiter)
- * rather than refusing or letting through every sign-up.
+ * rather than refusing or letting through every attempt.
  */
-export async function openSignUpRateLimiter(settings: Config["rateLimiter"]): Promise<SignUpRateLimiter | undefined> {
+export async function openRateLimiters(settings: Config["rateLimiter"]): Promise<RateLimiters | undefined> {
   if (!settings.enabled) return undefined;
-  const { limit, windowSeconds } = settings.signUp;
-  const { ipv6Prefix } = settings;
-  const options = { points: limit, duration: windowSeconds, keyPrefix: "enroll:sign-up" };
   let redis: Redis | undefined;
-  let limiter: RateLimiterAbstract = new RateLimiterMemory(options);
   if (settings.store === "redis") {
-    // No offline queue: while Redis is away, a sign-up is counted by the insurance limiter at once
+    // No offline queue: while Redis is away, an attempt is counted by the insurance limiter at once
     // instead of waiting for a reconnection.
     redis = new Redis(settings.redisUrl!, { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });
     redis.on("error", (error: Error) => log.warn(`Rate limiter: Redis: ${error.message}`));
     await redis.connect().catch(() => log.warn("Rate limiter: Redis is unreachable; counting in memory until it answers"));
-    limiter = new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: limiter });
   }
+  const { ipv6Prefix } = settings;
+  const signUps = fixedWindow(settings.signUp, "enroll:sign-up", redis);
+  return {
+    signUps: { consume: (clientAddress) => signUps.consume(rateLimitKeyOf(clientAddress, ipv6Prefix)) },
+    passcodes: fixedWindow(settings.passcode, "enroll:passcode", redis),
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
 
+function fixedWindow({ limit, windowSeconds }: { limit: number; windowSeconds: number }, keyPrefix: string, redis: Redis | undefined): RateLimit {
+  const options = { points: limit, duration: windowSeconds, keyPrefix };
+  const inMemory = new RateLimiterMemory(options);
+  const limiter: RateLimiterAbstract = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: inMemory }) : inMemory;
   const stateOf = (result: RateLimiterRes): RateLimitState => ({
     limit,
     remaining: result.remainingPoints,
     resetsAt: Date.now() + result.msBeforeNext,
   });
-
   return {
-    async consume(clientAddress) {
+    async consume(key) {
       try {
-        return stateOf(await limiter.consume(rateLimitKeyOf(clientAddress, ipv6Prefix)));
+        return stateOf(await limiter.consume(key));
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) throw new TooManyRequestsError(stateOf(rejection));
         throw rejection;
       }
-    },
-    async close() {
-      redis?.disconnect();
     },
   };
 }

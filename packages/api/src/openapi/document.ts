@@ -1,22 +1,23 @@
 import { createDocument, type ZodOpenApiObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { createUserResponse, errorBody } from "@enroll/validators";
 import type { Route } from "../http/route.ts";
-import { HEALTH_TAG, SESSION_TAG, TAG } from "./operations.ts";
+import { HEALTH_TAG, PASSCODE_TAG, SESSION_TAG, TAG, WELL_KNOWN_TAG } from "./operations.ts";
 
 /** What a document says beside its paths: its title and description, tags, shared schemas, how it is authenticated. */
 export type DocumentIntro = Pick<ZodOpenApiObject, "info" | "security" | "tags"> & { components: NonNullable<ZodOpenApiObject["components"]> };
 
-/** The public listener's: the sign-up, sessions and probes. */
+/** The public listener's: the sign-up, passcodes, sessions, the well-known configuration and probes. */
 export const PUBLIC_API: DocumentIntro = {
   info: {
     title: "Enroll API",
     version: "1.0.0",
     description:
-      "Self-hosted user sign-up, drop-in compatible with the Hanko Public API's `POST /users`. " +
+      "Self-hosted user sign-up and sign-in by email passcode, drop-in compatible with the Hanko Public API's " +
+      "`POST /users`, its passcode login and the routes Hanko's elements call. " +
       "Every error answers with `{code, message}`: the HTTP status and a plain sentence.",
   },
   security: [],
-  tags: [{ name: TAG }, { name: SESSION_TAG }, { name: HEALTH_TAG }],
+  tags: [{ name: TAG }, { name: PASSCODE_TAG }, { name: SESSION_TAG }, { name: WELL_KNOWN_TAG }, { name: HEALTH_TAG }],
   components: {
     schemas: { CreateUserResponseObject: createUserResponse, Error: errorBody },
     securitySchemes: {

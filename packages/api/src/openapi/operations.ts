@@ -10,17 +10,29 @@ import {
   readyAnswer,
   jwksResponse,
   meResponse,
+  passcodeAnswer,
+  passcodeFinalizeInput,
+  passcodeInitializeInput,
+  PASSCODE_CODE_INVALID,
+  publicConfig,
+  userInfo,
   userResponse,
   type ErrorBody,
 } from "@enroll/validators";
 import {
   EmailDomainNotAllowedError,
+  AddressClaimedError,
   EmailTakenError,
   ForbiddenError,
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
   InvalidRequestError,
   MethodNotAllowedError,
+  NotFoundError,
+  PasscodeExpiredError,
+  PasscodeIncorrectError,
+  PasscodeNotFoundError,
+  PasscodeUsedUpError,
   PayloadTooLargeError,
   SignUpDisabledError,
   TooManyRequestsError,
@@ -30,6 +42,7 @@ import {
 import { MAX_BODY_BYTES } from "../http/body.ts";
 import { INTERNAL_SERVER_ERROR, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, toErrorBody } from "../http/failures.ts";
 import { IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_KEY_LIFETIME_HOURS } from "../limits/idempotency.ts";
+import { USER_UNKNOWN } from "../users/sign-in.ts";
 
 export const TAG = "User Management";
 
@@ -329,3 +342,116 @@ export const jwksOperation: ZodOpenApiOperationObject = {
   },
 };
 
+
+export const PASSCODE_TAG = "Passcode";
+export const WELL_KNOWN_TAG = ".well-known";
+
+/** What each route that reads a JSON body may refuse it with, beside its own failures. */
+const bodyFailures = { 413: payloadTooLarge, 415: unsupportedMediaType, 500: internalServerError, 503: serviceUnavailable };
+
+export const publicConfigOperation: ZodOpenApiOperationObject = {
+  tags: [WELL_KNOWN_TAG],
+  summary: "Get the public configuration",
+  description:
+    "What a frontend needs to know of this service, as Hanko's elements read it: no passwords, passkeys or third-party " +
+    "providers; whether addresses must be verified (`EMAIL_REQUIRE_VERIFICATION`) and sign-up is open (`ACCOUNT_ALLOW_SIGNUP`).",
+  operationId: "getConfig",
+  responses: {
+    200: { description: "The configuration", headers: okHeaders, content: { "application/json": { schema: publicConfig } } },
+    500: internalServerError,
+  },
+};
+
+export const userLookUpOperation: ZodOpenApiOperationObject = {
+  tags: [TAG],
+  summary: "Get a user's ID by email",
+  description:
+    "Who owns an address, for a frontend choosing between signing in and signing up. This tells whether an address is " +
+    "registered, as the `409` of `POST /users` does, so it counts against the same limit per client (`429` past it, " +
+    "`X-RateLimit-*` on every answer while limiting is on). An address that a sign-up only reserved while it waits to be " +
+    "verified belongs to no one yet: `404`.",
+  operationId: "getUserId",
+  requestBody: { content: { "application/json": { schema: createUserInput } } },
+  responses: {
+    200: {
+      description: "The address's owner",
+      headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders }),
+      content: { "application/json": { schema: userInfo } },
+    },
+    400: errorResponse("LookUpBadRequest", "The body is not a JSON object, or `email` is missing or not a valid address", toErrorBody(new InvalidRequestError(EMAIL_INVALID))),
+    404: errorResponse("UserNotFound", "No user owns the address", toErrorBody(new NotFoundError())),
+    429: tooManyRequests,
+    ...bodyFailures,
+  },
+};
+
+export const passcodeInitializeOperation: ZodOpenApiOperationObject = {
+  tags: [PASSCODE_TAG],
+  summary: "Initialize a passcode login",
+  description:
+    "Sends a six-digit passcode by email: to `email_id` (the user's own address, or the one its sign-up reserved while it " +
+    "waits to be verified), or to the user's primary address. The email is written with the passcode and sent after the " +
+    "commit (by SMTP, to the mailbox, or as the `email.send` webhook with `EMAIL_DELIVERY_ENABLED=false`), in the " +
+    "language of `Accept-Language` (English or German; English otherwise). The passcode works for `EMAIL_PASSCODE_TTL` " +
+    "seconds. At most `RATE_LIMITER_PASSCODE_LIMITS_TOKENS` passcodes per user in each `RATE_LIMITER_PASSCODE_LIMITS_INTERVAL`.",
+  operationId: "passcodeInit",
+  requestParams: {
+    header: z.object({
+      "Accept-Language": z.string().optional().meta({ description: "The language the email is written in", examples: ["de-DE,de;q=0.9,en;q=0.8"] }),
+    }),
+  },
+  requestBody: { content: { "application/json": { schema: passcodeInitializeInput } } },
+  responses: {
+    200: {
+      description: "The passcode was made and its email is on its way",
+      headers: z.object({ "X-Request-Id": requestIdHeader, ...rateLimitHeaders }),
+      content: { "application/json": { schema: passcodeAnswer } },
+    },
+    400: errorResponse(
+      "PasscodeInitBadRequest",
+      "The body is not a JSON object; `user_id` is missing or not a UUID, or names no user; `email_id` is not a UUID, names " +
+        "no address or one of another user; or the user has no primary address and no `email_id` was sent",
+      toErrorBody(new InvalidRequestError(USER_UNKNOWN)),
+    ),
+    429: {
+      ...tooManyRequests,
+      id: "PasscodeTooManyRequests",
+      description: "This user has been sent all the passcodes it may have for now; `Retry-After` says when it may have another",
+    },
+    ...bodyFailures,
+  },
+};
+
+export const passcodeFinalizeOperation: ZodOpenApiOperationObject = {
+  tags: [PASSCODE_TAG],
+  summary: "Finalize a passcode login",
+  description:
+    "Signs in with the passcode's code. The address it was sent to is verified, becomes the user's (its primary address " +
+    "when it has none), and a session starts as a sign-up starts one: the token in the `hanko` cookie or `X-Auth-Token`, " +
+    "with `X-Session-Lifetime`. A passcode takes three wrong codes: the first two answer `401`, the third `410`, and the " +
+    "passcode is gone. With `EMAIL_REQUIRE_VERIFICATION=true`, the first sign-in of a new user sends its `user.create` webhook.",
+  operationId: "passcodeFinal",
+  requestBody: { content: { "application/json": { schema: passcodeFinalizeInput } } },
+  responses: {
+    200: {
+      description: "Signed in",
+      headers: z.object({ "X-Request-Id": requestIdHeader, ...sessionHeaders }),
+      content: { "application/json": { schema: passcodeAnswer } },
+    },
+    400: errorResponse(
+      "PasscodeFinalBadRequest",
+      "The body is not a JSON object, `id` is missing or not a UUID, or `code` is not six digits",
+      toErrorBody(new InvalidRequestError(PASSCODE_CODE_INVALID)),
+    ),
+    401: errorResponse(
+      "PasscodeRefused",
+      `The code is not the passcode's (\`${new PasscodeIncorrectError().message}\`), or there is no such passcode ` +
+        `(\`${new PasscodeNotFoundError().message}\`: never sent, used, or tried three times)`,
+      toErrorBody(new PasscodeIncorrectError()),
+    ),
+    403: errorResponse("AddressClaimed", "The address went to another user after the passcode was sent", toErrorBody(new AddressClaimedError())),
+    408: errorResponse("PasscodeExpired", "The passcode is older than its lifetime", toErrorBody(new PasscodeExpiredError())),
+    410: errorResponse("PasscodeUsedUp", "The third wrong code: the passcode is gone", toErrorBody(new PasscodeUsedUpError())),
+    ...bodyFailures,
+  },
+};

@@ -9,10 +9,15 @@ import {
   jwksOperation,
   logoutOperation,
   meOperation,
+  passcodeFinalizeOperation,
+  passcodeInitializeOperation,
+  publicConfigOperation,
   readyOperation,
+  userLookUpOperation,
 } from "../openapi/operations.ts";
 import { getAlive, getReady } from "../rest/health.ts";
 import { getJwks, getMe, getUser, postLogout } from "../rest/sessions.ts";
+import { getPublicConfig, postPasscodeFinalize, postPasscodeInitialize, postUserLookUp } from "../rest/sign-in.ts";
 import { postUsers } from "../rest/users.ts";
 import { TRPC_ENDPOINT, trpcDoor, trpcMethodRefusal } from "../trpc/door.ts";
 import { appRouter } from "../trpc/root.ts";
@@ -40,6 +45,18 @@ export const routes: readonly Route[] = [
   { path: "/me", public: true, methods: { GET: { handle: getMe, operation: meOperation } } },
   { path: "/logout", public: true, actsOnSessionCookie: true, methods: { POST: { handle: postLogout, operation: logoutOperation } } },
   { path: "/.well-known/jwks.json", public: true, methods: { GET: { handle: getJwks, operation: jwksOperation } } },
+  { path: "/.well-known/config", public: true, methods: { GET: { handle: getPublicConfig, operation: publicConfigOperation } } },
+  { path: "/user", public: true, methods: { POST: { handle: postUserLookUp, operation: userLookUpOperation } } },
+  {
+    path: "/passcode/login/initialize",
+    public: true,
+    methods: { POST: { handle: postPasscodeInitialize, operation: passcodeInitializeOperation } },
+  },
+  {
+    path: "/passcode/login/finalize",
+    public: true,
+    methods: { POST: { handle: postPasscodeFinalize, operation: passcodeFinalizeOperation } },
+  },
   {
     // tRPC's clients are typed from AppRouter, not from the OpenAPI document.
     path: `${TRPC_ENDPOINT}/{procedure}`,

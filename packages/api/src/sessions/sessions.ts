@@ -60,11 +60,11 @@ export function sessionSteps({ id, userAgent, ipAddress }: NewSession, lifespanS
   ];
 }
 
-/** The session's token, with the reference's claims. */
+/** The session's token, with the reference's claims: `email` is the user's primary address, and whether it has been verified. */
 export async function signSessionToken(
   keys: Pick<SigningKeys, "sign">,
   { audience, issuer, lifespanSeconds }: Config["session"],
-  { sessionId, userId, address }: { sessionId: string; userId: string; address: string },
+  { sessionId, userId, address, verified = false }: { sessionId: string; userId: string; address: string; verified?: boolean },
 ): Promise<StartedSession> {
   const token = await keys.sign(
     {
@@ -72,7 +72,7 @@ export async function signSessionToken(
       aud: audience,
       ...(issuer === undefined ? {} : { iss: issuer }),
       session_id: sessionId,
-      email: { address, is_primary: true, is_verified: false },
+      email: { address, is_primary: true, is_verified: verified },
     },
     { expiresInSeconds: lifespanSeconds },
   );
@@ -136,6 +136,7 @@ async function userOf(db: Database, userId: string): Promise<UserResponse> {
   return {
     id: user.id,
     email: user.primaryEmail?.email.address ?? null,
+    webauthn_credentials: [],
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
-import { ForbiddenError } from "../errors.ts";
+import { ForbiddenError, TooManyRequestsError } from "../errors.ts";
 import type { ResponseHeaders } from "../http/exchange.ts";
-import { INTERNAL_SERVER_ERROR, toErrorBody } from "../http/failures.ts";
+import { INTERNAL_SERVER_ERROR, retryAfterSeconds, toErrorBody } from "../http/failures.ts";
 import type { Services } from "../http/services.ts";
 import type { Requester } from "../requester.ts";
 
@@ -25,8 +25,12 @@ const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: "BAD_REQUEST",
   401: "UNAUTHORIZED",
   403: "FORBIDDEN",
+  404: "NOT_FOUND",
   405: "METHOD_NOT_SUPPORTED",
+  408: "TIMEOUT",
   409: "CONFLICT",
+  // tRPC has no 410: a passcode tried too often is gone.
+  410: "NOT_FOUND",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
   422: "UNPROCESSABLE_CONTENT",
@@ -41,11 +45,17 @@ export function toTrpcError(cause: unknown): TRPCError {
 }
 
 const t = initTRPC.context<TrpcContext>().create({
-  // Clients see the error code and a sentence, never a stack or the cause behind an internal error.
+  // Clients see the error code and a sentence, never a stack or the cause behind an internal error;
+  // past a limit, also how many seconds to wait (the answer's Retry-After), for clients that cannot read headers.
   errorFormatter: ({ shape, error }) => ({
     ...shape,
     message: error.code === "INTERNAL_SERVER_ERROR" ? INTERNAL_SERVER_ERROR.message : shape.message,
-    data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path },
+    data: {
+      code: shape.data.code,
+      httpStatus: shape.data.httpStatus,
+      path: shape.data.path,
+      ...(error.cause instanceof TooManyRequestsError ? { retryAfter: retryAfterSeconds(error.cause.state) } : {}),
+    },
   }),
 });
 

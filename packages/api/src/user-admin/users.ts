@@ -101,7 +101,7 @@ export async function createUserAsOperator(services: UserAdminServices, user: Ad
       ${withSteps(steps)} SELECT ${userJson(Prisma.sql`created`)} AS user FROM ${created}`;
     return withCredentials(row!.user);
   });
-  logAuditEntry(config.auditLog, "user_created", requester, { userId, actorEmail: primary });
+  logAuditEntry(config.auditLog, requester, { type: "user_created", actor: { userId, email: primary } });
   if (callbacks.length > 0) services.webhooks?.wake();
   return created;
 }
@@ -139,6 +139,6 @@ export async function deleteUserAsOperator(services: UserAdminServices, userId: 
     )${steps.length > 0 ? Prisma.sql`, ${Prisma.join(steps, ", ")}` : Prisma.empty}
     SELECT id, primary_address FROM gone_user`;
   if (!deleted) throw userNotFound();
-  logAuditEntry(config.auditLog, "user_deleted", requester, { userId, actorEmail: deleted.primary_address });
+  logAuditEntry(config.auditLog, requester, { type: "user_deleted", actor: { userId, email: deleted.primary_address } });
   if (callbacks.length > 0) services.webhooks?.wake();
 }

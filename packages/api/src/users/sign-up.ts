@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@enroll/db";
 import type { CreateUserResponse } from "@enroll/validators";
-import { logAuditEntry } from "../audit/entries.ts";
-import { userCreatedStep } from "../audit/user-created.ts";
+import { logUserCreated, userCreatedStep } from "../audit/user-created.ts";
 import type { Config } from "../config/index.ts";
 import { EmailTakenError, SignUpDisabledError, type RateLimitState } from "../errors.ts";
 import { fingerprintOf, parseIdempotencyKey, signUpOnce } from "../limits/idempotency.ts";
-import type { SignUpRateLimiter } from "../limits/rate-limit.ts";
+import type { RateLimiters } from "../limits/rate-limit.ts";
 import { signUpFailureOutcome, type Metrics } from "../metrics/metrics.ts";
 import type { Requester } from "../requester.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
@@ -22,8 +21,8 @@ interface SignUpServices {
   config: Config;
   db: Database;
   keys: Pick<SigningKeys, "sign">;
-  /** The sign-up limit per client; none when rate limiting is off. */
-  rateLimiter?: SignUpRateLimiter | undefined;
+  /** The limits per client and per user; none when rate limiting is off. */
+  rateLimiter?: RateLimiters | undefined;
   /** Delivers committed webhook events; a sign-up that wrote some wakes it. */
   webhooks?: Pick<WebhookWorker, "wake"> | undefined;
   /** Counts each attempt's outcome; none where nothing looks. */
@@ -57,7 +56,7 @@ export async function admitSignUp(
   requester: Requester | undefined,
 ): Promise<RateLimitState | undefined> {
   if (!config.account.allowSignup) throw new SignUpDisabledError();
-  return requester && rateLimiter?.consume(requester.address);
+  return requester && rateLimiter?.signUps.consume(requester.address);
 }
 
 /**
@@ -108,7 +107,7 @@ export async function createUser(services: SignUpServices, { email, idempotencyK
   if (!created) throw new EmailTakenError(replayed);
   const user = { id: created.userId, user_id: created.userId, email_id: created.emailId };
   if (replayed) return { user, replayed };
-  logAuditEntry(config.auditLog, "user_created", requester, { userId, actorEmail: config.email.requireVerification ? null : email });
+  logUserCreated(config.auditLog, requester, { userId, actorEmail: config.email.requireVerification ? null : email });
   // The worker looks at the outbox now rather than at its next poll (it runs only while webhooks are on).
   if (!config.email.requireVerification) services.webhooks?.wake();
   return { user, session: started, replayed };

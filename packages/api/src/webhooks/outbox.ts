@@ -47,6 +47,14 @@ export function userCreatedEventStep(callbacks: readonly string[]): SignUpStep {
   };
 }
 
+/**
+ * A step that writes `event` with `data` as it is, one row per callback, for each row of `gate`
+ * (so only when what it tells of was written), in the transaction of what it tells of.
+ */
+export function webhookEventStep(name: string, event: WebhookEvent, callbacks: readonly string[], data: unknown, gate: Prisma.Sql): SignUpStep {
+  return { name, sql: eventRows(event, callbacks, Prisma.sql`${JSON.stringify(data)}::jsonb`, gate) };
+}
+
 /** An event due for an attempt, leased to the instance that claimed it. */
 export interface DueDelivery {
   id: string;

@@ -1,8 +1,8 @@
 import { Agent, request } from "undici";
 import type { Database } from "@enroll/db";
+import { retryDelayMs, startDeliveryLoop, type DeliveryLoop } from "../delivery-loop.ts";
 import { log } from "../log.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
-import { retryDelayMs } from "./hooks.ts";
 import { claimDueDeliveries, recordOutcomes, type AttemptOutcome, type DueDelivery } from "./outbox.ts";
 import { webhookBody } from "./token.ts";
 
@@ -18,12 +18,8 @@ const WAKE_DELAY_MS = 50;
 /** Attempts one instance makes at once. */
 const MAX_IN_FLIGHT = 16;
 
-export interface WebhookWorker {
-  /** An event was just committed: look at the outbox within 50 ms rather than at the next poll. */
-  wake(): void;
-  /** Claims nothing more, lets the attempts in flight finish and records them. */
-  stop(): Promise<void>;
-}
+/** wake: an event was just committed, look at the outbox within 50 ms; stop: claim nothing more, let the attempts in flight finish and record them. */
+export type WebhookWorker = DeliveryLoop;
 
 interface WebhookWorkerOptions {
   db: Database;
@@ -45,15 +41,8 @@ interface WebhookWorkerOptions {
  * the table for the next one.
  */
 export function startWebhookWorker({ db, keys, audience, maxAttempts, onAttempted }: WebhookWorkerOptions): WebhookWorker {
-  const batches = new Set<Promise<void>>();
-  /** Deliveries claimed and not yet recorded, in all batches. */
-  let attempting = 0;
-  let wakeTimer: NodeJS.Timeout | undefined;
   /** Keep-alive connections to the callbacks, closed on stop. */
   const connections = new Agent();
-  let stopped = false;
-  let claiming: Promise<void> | undefined;
-  let claimAgain = false;
 
   /**
    * Posts a claimed batch, each to its callback at once, then records every outcome in one
@@ -107,57 +96,16 @@ export function startWebhookWorker({ db, keys, audience, maxAttempts, onAttempte
     return statusCode >= 200 && statusCode < 300 ? undefined : `answered ${statusCode}`;
   }
 
-  /** Claims what is due while there is room, and starts each attempt; one claim at a time. */
-  function claim(): void {
-    if (claiming) {
-      claimAgain = true;
-      return;
-    }
-    claiming = claimWhileRoom().finally(() => (claiming = undefined));
-  }
-
-  async function claimWhileRoom(): Promise<void> {
-    try {
-      do {
-        claimAgain = false;
-        while (!stopped && attempting < MAX_IN_FLIGHT) {
-          const due = await claimDueDeliveries(db, MAX_IN_FLIGHT - attempting);
-          if (due.length === 0) break;
-          attempting += due.length;
-          const batch = attemptBatch(due).finally(() => {
-            attempting -= due.length;
-            batches.delete(batch);
-            claim();
-          });
-          batches.add(batch);
-        }
-      } while (claimAgain && !stopped);
-    } catch (error) {
-      log.warn({ err: error }, "Could not look at the webhook outbox; trying again shortly");
-    }
-  }
-
-  const poll = setInterval(claim, POLL_INTERVAL_MS);
-  claim();
-
-  return {
-    // A sign-up's event waits a moment for others, so that they are claimed and recorded together.
-    wake() {
-      wakeTimer ??= setTimeout(() => {
-        wakeTimer = undefined;
-        claim();
-      }, WAKE_DELAY_MS);
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(poll);
-      clearTimeout(wakeTimer);
-      // Rows claimed by a claim still running are attempted too, not left leased.
-      await claiming;
-      await Promise.all(batches);
-      await connections.close();
-    },
-  };
+  // A sign-up's event waits a moment for others, so that they are claimed and recorded together.
+  return startDeliveryLoop({
+    outbox: "the webhook outbox",
+    claim: (limit) => claimDueDeliveries(db, limit),
+    attempt: attemptBatch,
+    close: () => connections.close(),
+    maxInFlight: MAX_IN_FLIGHT,
+    pollIntervalMs: POLL_INTERVAL_MS,
+    wakeDelayMs: WAKE_DELAY_MS,
+  });
 }
 
 function describe(error: unknown): string {

@@ -31,7 +31,8 @@ export function requestContext(
   { headers = {}, settings = {}, requestId = "request", clientAddress = "192.0.2.7" }: RequestOptions = {},
 ): TestRequest {
   return {
-    services: { ...shared, config: loadConfig(settings) },
+    // Signing up signs the user straight in unless verification is required (no longer the default): tests of that say so.
+    services: { ...shared, config: loadConfig({ EMAIL_REQUIRE_VERIFICATION: "false", ...settings }) },
     requester: { requestId, address: clientAddress, userAgent: headers["user-agent"] },
     header: (name) => headers[name],
     responseHeaders: {},
