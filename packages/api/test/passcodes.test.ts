@@ -216,12 +216,15 @@ describe("passcode.finalize", () => {
   it("compares no more than three codes against a passcode, however many tries run at once", async () => {
     const { user_id, email_id } = await signUp("parallel-tries@example.com");
     const { id, code } = await passcodeFor("parallel-tries@example.com", { user_id, email_id });
+    // The pool's connections open first, as a running server's are: on a loaded machine, eight at
+    // once can take longer than the connect timeout, which is an outage (503), not what this tests.
+    await Promise.all(Array.from({ length: 8 }, () => db.$queryRaw`SELECT 1 AS warm FROM pg_sleep(0.05)`));
 
     const answers = await Promise.all(Array.from({ length: 8 }, () => failureOf(finalize({ id, code: wrong(code) }))));
 
     const incorrect = answers.filter(({ message }) => message === "passcode is incorrect");
     expect(incorrect).toHaveLength(2);
-    expect(answers.filter(({ status }) => status === 410 || status === 401)).toHaveLength(8);
+    expect(answers.map(({ status }) => status).filter((status) => status !== 410 && status !== 401)).toEqual([]);
     expect(await failureOf(finalize({ id, code }))).toMatchObject({ status: 401, message: "passcode not found" });
   });
 

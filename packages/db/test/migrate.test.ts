@@ -66,9 +66,11 @@ describe("migrateDatabase", () => {
     expect(tables.map((table) => table.table_name)).toEqual([
       "_prisma_migrations",
       "audit_logs",
+      "email_deliveries",
       "emails",
       "idempotency_keys",
       "jwks",
+      "passcodes",
       "primary_emails",
       "sessions",
       "users",
