@@ -1,6 +1,5 @@
-import ipaddr from "ipaddr.js";
 import type { Database } from "@enroll/db";
-import type { Config } from "../config/index.ts";
+import { isLoopback, type Config } from "../config/index.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 
 /** A message in the mailbox, as its page shows it. */
@@ -48,10 +47,6 @@ export async function openMailbox(
 ): Promise<MailboxMessage[]> {
   const { via, mailboxLocalOnly } = config.emailDelivery;
   if (via !== "mailbox") throw new NotFoundError();
-  if (mailboxLocalOnly && !isLoopback(clientAddress)) throw new ForbiddenError();
+  if (mailboxLocalOnly && (clientAddress === undefined || !isLoopback(clientAddress))) throw new ForbiddenError();
   return mailboxMessages(db);
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && ipaddr.isValid(address) && ipaddr.process(address).range() === "loopback";
 }
