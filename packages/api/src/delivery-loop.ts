@@ -1,4 +1,24 @@
+import { Prisma } from "@enroll/db";
 import { log } from "./log.ts";
+
+/** How an attempt ended: done (no failure), or failed and due again in `retryInMs`, or given up (null). */
+export interface AttemptOutcome {
+  id: string;
+  /** The row's attempts when it was claimed for this one: its outcome is recorded only while that lease holds. */
+  attempts: number;
+  failure: string | undefined;
+  retryInMs: number | null;
+}
+
+/** A batch's outcomes as the table `outcome(id, attempts, failure, retry_in_ms)`, for the statement that records them. */
+export function outcomeTable(outcomes: readonly AttemptOutcome[]): Prisma.Sql {
+  return Prisma.sql`unnest(
+    ${outcomes.map(({ id }) => id)}::uuid[],
+    ${outcomes.map(({ attempts }) => attempts)}::int[],
+    ${outcomes.map(({ failure }) => failure ?? null)}::text[],
+    ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
+  ) AS outcome(id, attempts, failure, retry_in_ms)`;
+}
 
 /**
  * The loop an outbox is delivered by (webhooks/worker.ts, email/worker.ts): due rows are claimed in

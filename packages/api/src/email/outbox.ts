@@ -1,4 +1,5 @@
 import { Prisma, type Database } from "@enroll/db";
+import { outcomeTable, type AttemptOutcome } from "../delivery-loop.ts";
 import type { SignUpStep } from "../sign-up-statement.ts";
 import type { EmailMessage } from "./messages.ts";
 
@@ -63,29 +64,15 @@ export async function claimDueEmails(db: Database, limit: number): Promise<DueEm
     RETURNING email.id, email.to_address, email.subject, email.body_plain, email.body_html, email.expires_at, email.attempts`;
 }
 
-/** How an attempt ended: sent (no failure), or failed and due again in `retryInMs`, or given up (null). */
-export interface EmailOutcome {
-  id: string;
-  /** The row's attempts when it was claimed for this one (DueEmail's). */
-  attempts: number;
-  failure: string | undefined;
-  retryInMs: number | null;
-}
-
 /**
  * Records a batch of attempts in one statement: a sent or given-up message is deleted, a failed one
  * keeps its failure and is due again after its delay; expired messages are swept with them. Only
  * while the lease holds: a row claimed again since belongs to that later attempt.
  */
-export async function recordEmailOutcomes(db: Database, outcomes: EmailOutcome[]): Promise<void> {
+export async function recordEmailOutcomes(db: Database, outcomes: AttemptOutcome[]): Promise<void> {
   await db.$executeRaw`
     WITH outcome AS (
-      SELECT * FROM unnest(
-        ${outcomes.map(({ id }) => id)}::uuid[],
-        ${outcomes.map(({ attempts }) => attempts)}::int[],
-        ${outcomes.map(({ failure }) => failure ?? null)}::text[],
-        ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
-      ) AS outcome(id, attempts, failure, retry_in_ms)
+      SELECT * FROM ${outcomeTable(outcomes)}
     ), done AS (
       DELETE FROM email_deliveries AS email USING outcome
       WHERE email.id = outcome.id AND email.attempts = outcome.attempts

@@ -1,9 +1,9 @@
 import nodemailer from "nodemailer";
 import type { Database } from "@enroll/db";
 import type { Config } from "../config/index.ts";
-import { retryDelayMs, startDeliveryLoop, type DeliveryLoop } from "../delivery-loop.ts";
+import { retryDelayMs, startDeliveryLoop, type AttemptOutcome, type DeliveryLoop } from "../delivery-loop.ts";
 import { log } from "../log.ts";
-import { claimDueEmails, recordEmailOutcomes, type DueEmail, type EmailOutcome } from "./outbox.ts";
+import { claimDueEmails, recordEmailOutcomes, type DueEmail } from "./outbox.ts";
 
 /** How often the outbox is looked at when nothing woke the loop: picks up retries that fall due and other instances' messages. */
 const POLL_INTERVAL_MS = 1_000;
@@ -47,7 +47,7 @@ export function startEmailWorker({ db, smtp, from }: EmailWorkerOptions): EmailW
 
   async function attemptBatch(due: DueEmail[]): Promise<void> {
     const outcomes = await Promise.all(
-      due.map(async (email): Promise<EmailOutcome> => {
+      due.map(async (email): Promise<AttemptOutcome> => {
         const failure = await send(email).catch((error: unknown) => describe(error));
         const retryInMs = failure === undefined ? null : retryDelayMs(email.attempts);
         const retries = retryInMs !== null && Date.now() + retryInMs < email.expires_at.getTime();

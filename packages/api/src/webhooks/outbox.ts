@@ -1,4 +1,5 @@
 import { Prisma, type Database } from "@enroll/db";
+import { outcomeTable, type AttemptOutcome } from "../delivery-loop.ts";
 import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 import { utcText } from "../user-json.ts";
 import type { WebhookEvent } from "./hooks.ts";
@@ -95,15 +96,6 @@ export async function claimDueDeliveries(db: Database, limit: number): Promise<D
  */
 const DELIVERED_KEPT_DAYS = 7;
 
-/** How an attempt ended: delivered (no failure), or failed and due again in `retryInMs`, or given up (null). */
-export interface AttemptOutcome {
-  id: string;
-  /** The row's attempts when it was claimed for this one (DueDelivery's). */
-  attempts: number;
-  failure: string | undefined;
-  retryInMs: number | null;
-}
-
 /**
  * Records a batch of attempts in one statement: a delivered row is done; a failed one keeps its
  * failure and is due again after its delay, or, with no attempts left, is given up for good and
@@ -119,12 +111,7 @@ export async function recordOutcomes(db: Database, outcomes: AttemptOutcome[]): 
           last_error = outcome.failure,
           next_attempt_at = CASE WHEN outcome.failure IS NOT NULL AND outcome.retry_in_ms IS NOT NULL
                                  THEN now() + make_interval(secs => outcome.retry_in_ms / 1000) END
-      FROM unnest(
-        ${outcomes.map(({ id }) => id)}::uuid[],
-        ${outcomes.map(({ attempts }) => attempts)}::int[],
-        ${outcomes.map(({ failure }) => failure ?? null)}::text[],
-        ${outcomes.map(({ retryInMs }) => retryInMs)}::double precision[]
-      ) AS outcome(id, attempts, failure, retry_in_ms)
+      FROM ${outcomeTable(outcomes)}
       -- Only while the lease holds: a row claimed again since (this instance paused past its lease)
       -- belongs to that later attempt, whose outcome this one must not overwrite.
       WHERE delivery.id = outcome.id AND delivery.attempts = outcome.attempts

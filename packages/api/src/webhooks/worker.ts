@@ -1,9 +1,9 @@
 import { Agent, request } from "undici";
 import type { Database } from "@enroll/db";
-import { retryDelayMs, startDeliveryLoop, type DeliveryLoop } from "../delivery-loop.ts";
+import { retryDelayMs, startDeliveryLoop, type AttemptOutcome, type DeliveryLoop } from "../delivery-loop.ts";
 import { log } from "../log.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
-import { claimDueDeliveries, recordOutcomes, type AttemptOutcome, type DueDelivery } from "./outbox.ts";
+import { claimDueDeliveries, recordOutcomes, type DueDelivery } from "./outbox.ts";
 import { webhookBody } from "./token.ts";
 
 /** A callback that has not answered within this long has failed this attempt. */
