@@ -11,14 +11,15 @@ export class SignUpLedger {
   sent = 0;
   answered = 0;
 
-  /**
-   * @param prefix starts every address of this cell, and no other address of the run
-   * @param duplicateShare how many requests (0 to 1) repeat an address sent before, for 409s
-   */
-  constructor(
-    readonly prefix: string,
-    private readonly duplicateShare: number,
-  ) {}
+  /** Starts every address of this cell, and no other address of the run. */
+  readonly prefix: string;
+  /** How many requests (0 to 1) repeat an address sent before, for 409s. */
+  private readonly duplicateShare: number;
+
+  constructor(prefix: string, duplicateShare: number) {
+    this.prefix = prefix;
+    this.duplicateShare = duplicateShare;
+  }
 
   nextAddress(): string {
     this.sent++;

@@ -42,11 +42,14 @@ export interface CellSummary {
   vsBaseline?: { requestsPerSecond: number; p99: number; cpu: number };
 }
 
-/** The targets on a 2-core machine, as ratios to the baseline where the machine's speed matters. */
+/**
+ * The targets (issue 18), as ratios to the fair baseline (baseline-server.ts) measured in the same
+ * round, so that they hold on any machine: an absolute req/s on a shared machine is not the app's.
+ */
 export const targets = {
-  maxCpuVsBaseline: { [doors.rest.name]: 2.5, [doors.trpc.name]: 3 } as Record<string, number>,
-  minShareAt64Connections: { [doors.rest.name]: 0.75, [doors.trpc.name]: 0.6 } as Record<string, number>,
-  maxP99VsBaseline: 2,
+  maxCpuVsBaseline: { [doors.rest.name]: 1.6, [doors.trpc.name]: 1.8 } as Record<string, number>,
+  minShareAt64Connections: { [doors.rest.name]: 0.85, [doors.trpc.name]: 0.75 } as Record<string, number>,
+  maxP99VsBaseline: 1.5,
   maxRssMb: 250,
   maxColdStartMs: 3000,
   /** How far below the plain sign-up's share of the baseline the 20%-duplicates mix may fall. */

@@ -38,11 +38,16 @@ export async function startAppServer(
 
 const baselineScript = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
 
-/** The baseline (see baseline-server.ts) on a free port. */
-export async function startBaselineServer(databaseUrl: string, poolSize: number): Promise<ServerUnderTest> {
+/** The baseline (see baseline-server.ts) on a free port; `env` may choose its SESSION_SIGNING_ALGORITHM. */
+export async function startBaselineServer(
+  databaseUrl: string,
+  poolSize: number,
+  env: Record<string, string> = {},
+): Promise<ServerUnderTest> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", baselineScript], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(poolSize), PORT: String(port) },
+  // Plain Node, as `pnpm start` runs the app: its type stripping, no loader.
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", baselineScript], {
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(poolSize), PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   // It may log before it listens (the key store's warning without SECRETS_KEYS): wait for its line.
