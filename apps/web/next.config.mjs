@@ -1,9 +1,11 @@
+// JavaScript, not TypeScript: Next.js would otherwise load its SWC compiler into the production
+// server's process (about 25 MB of resident memory) only to read this file.
 import { fileURLToPath } from "node:url";
-import type { NextConfig } from "next";
 
 const monorepoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-const config: NextConfig = {
+/** @type {import("next").NextConfig} */
+const config = {
   // The workspace packages ship TypeScript source; Next compiles them with the app.
   transpilePackages: ["@enroll/api", "@enroll/db", "@enroll/validators"],
   outputFileTracingRoot: monorepoRoot,
