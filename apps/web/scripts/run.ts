@@ -128,7 +128,7 @@ const metrics = await open(
 // Every instance on this database signs and verifies with the same keys, made by the first start.
 const keys = await open(
   "the session keys",
-  () => openSigningKeys(db, config.secrets.keys),
+  () => openSigningKeys(db, config.secrets.keys, config.session.signingAlgorithm),
   async () => {},
   (error) => `Could not open the session keys in the database: ${error.message}`,
 );

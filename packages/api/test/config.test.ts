@@ -255,11 +255,12 @@ describe("SECRETS_KEYS", () => {
 });
 
 describe("the session settings", () => {
-  it("default to Hanko's: 12 hours, audience localhost, no issuer, a Secure HttpOnly SameSite=Strict cookie named hanko", () => {
+  it("default to Hanko's: 12 hours, audience localhost, no issuer, RS256, a Secure HttpOnly SameSite=Strict cookie named hanko", () => {
     expect(loadConfig({}).session).toEqual({
       lifespanSeconds: 43_200,
       audience: ["localhost"],
       issuer: undefined,
+      signingAlgorithm: "RS256",
       enableAuthTokenHeader: false,
       cookie: { name: "hanko", domain: undefined, secure: true, httpOnly: true, sameSite: "strict" },
     });
@@ -281,6 +282,16 @@ describe("the session settings", () => {
       "SESSION_COOKIE_SAME_SITE=none needs SESSION_COOKIE_SECURE=true",
     );
     expect(loadConfig({ SESSION_COOKIE_SAME_SITE: "none" }).session.cookie.sameSite).toBe("none");
+  });
+
+  it("sign with ES256 or EdDSA where SESSION_SIGNING_ALGORITHM says so, and refuse any other algorithm", () => {
+    expect(loadConfig({ SESSION_SIGNING_ALGORITHM: "ES256" }).session.signingAlgorithm).toBe("ES256");
+    expect(loadConfig({ SESSION_SIGNING_ALGORITHM: "EdDSA" }).session.signingAlgorithm).toBe("EdDSA");
+    for (const refused of ["HS256", "none", "es256", "Ed25519", "PS256"]) {
+      expect(() => loadConfig({ SESSION_SIGNING_ALGORITHM: refused })).toThrow(
+        `SESSION_SIGNING_ALGORITHM=${JSON.stringify(refused)} is not valid: must be RS256 (the default, which the reference's verifiers expect), ES256 or EdDSA`,
+      );
+    }
   });
 
   it("read SESSION_AUDIENCE as a comma-separated list", () => {

@@ -1,3 +1,4 @@
+import { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
@@ -6,7 +7,7 @@ import { EmailTakenError, SignUpDisabledError } from "../src/errors.ts";
 import type { Services } from "../src/http/services.ts";
 import { openSigningKeys, type SigningKeys } from "../src/sessions/keys.ts";
 import { admitSignUp } from "../src/users/sign-up.ts";
-import { signUpAt } from "./support/request.ts";
+import { requestContext, signUpAt } from "./support/request.ts";
 
 let db: Database;
 let keys: SigningKeys;
@@ -82,5 +83,24 @@ describe("createUser", () => {
 
     await expect(admittedSignUp(context(false))).rejects.toBeInstanceOf(SignUpDisabledError);
     expect(await db.email.count({ where: { address: "closed@example.com" } })).toBe(0);
+  });
+
+  it("sends its statement before it signs the session's token, so that the token is signed while the database works", async () => {
+    const events: string[] = [];
+    const { write } = Socket.prototype;
+    const spiedWrite: typeof write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+      if (String(chunk).includes("INSERT INTO sessions")) events.push("statement sent");
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    };
+    const signing: SigningKeys = { ...keys, sign: (...args) => (events.push("token signed"), keys.sign(...args)) };
+    Socket.prototype.write = spiedWrite;
+    try {
+      await signUpAt(requestContext({ db, keys: signing }), { email: "in-flight@example.com" });
+      await signUpAt(requestContext({ db, keys: signing }, { headers: { "idempotency-key": "in-flight" } }), { email: "in-flight-once@example.com" });
+    } finally {
+      Socket.prototype.write = write;
+    }
+
+    expect(events).toEqual(["statement sent", "token signed", "statement sent", "token signed"]);
   });
 });

@@ -1,4 +1,14 @@
-import { decodeProtectedHeader, SignJWT, UnsecuredJWT, generateKeyPair } from "jose";
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  UnsecuredJWT,
+  type JWK,
+} from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createDatabase, type Database } from "@enroll/db";
 import { createMigratedDatabase } from "@enroll/db/testing";
@@ -26,7 +36,7 @@ describe("openSigningKeys without secrets", () => {
 
   it("signs RS256 tokens that it verifies, with iat, exp and the given claims", async () => {
     const keys = await openSigningKeys(db, []);
-    const token = await keys.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 60 });
+    const token = keys.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 60 });
 
     expect(decodeProtectedHeader(token)).toEqual({ alg: "RS256", kid: keys.publicJwks().keys[0]!.kid, typ: "JWT" });
     const claims = await keys.verify(token, { audience: "localhost" });
@@ -43,7 +53,7 @@ describe("openSigningKeys without secrets", () => {
     const rows = await db.jwk.findMany();
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0]!.keyData)).toHaveProperty("d");
-    await expect(second.verify(await first.sign({}, { expiresInSeconds: 60 }))).resolves.toBeDefined();
+    await expect(second.verify(first.sign({}, { expiresInSeconds: 60 }))).resolves.toBeDefined();
   });
 
   it("publishes only the public half of its key", async () => {
@@ -52,26 +62,112 @@ describe("openSigningKeys without secrets", () => {
     expect(Object.keys(publicKey!).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
     expect(publicKey).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
   });
+});
 
-  it("refuses expired tokens, unsigned ones, HMAC ones and ones signed by another key", async () => {
-    const keys = await openSigningKeys(db, []);
+/** Each algorithm's kind of key, as the JWKS publishes it, and the members of its public half. */
+const KINDS = [
+  ["RS256", { kty: "RSA" }, ["alg", "e", "kid", "kty", "n", "use"]],
+  ["ES256", { kty: "EC", crv: "P-256" }, ["alg", "crv", "kid", "kty", "use", "x", "y"]],
+  ["EdDSA", { kty: "OKP", crv: "Ed25519" }, ["alg", "crv", "kid", "kty", "use", "x"]],
+] as const;
+
+describe.each(KINDS)("openSigningKeys with %s", (algorithm, kind, publicMembers) => {
+  it("signs tokens that a relying party verifies with the published keys alone, each key a public half named by its thumbprint", async () => {
+    const { db } = await freshDatabase();
+    const keys = await openSigningKeys(db, [FIRST_SECRET], algorithm);
+    const token = keys.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 60 });
+
+    const [publicKey, ...others] = keys.publicJwks().keys;
+    expect(others).toEqual([]);
+    expect(publicKey).toMatchObject({ ...kind, alg: algorithm, use: "sig", kid: await calculateJwkThumbprint(publicKey!) });
+    expect(Object.keys(publicKey!).sort()).toEqual(publicMembers);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: algorithm, kid: publicKey!.kid, typ: "JWT" });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.publicJwks()), { algorithms: [algorithm], audience: "localhost" });
+    expect(payload.exp! - payload.iat!).toBe(60);
+    await expect(keys.verify(token, { audience: "localhost" })).resolves.toMatchObject({ sub: "someone" });
+  });
+
+  it("refuses expired tokens, unsigned ones, HMAC ones (the public key as the secret) and ones signed by another key", async () => {
+    const { db } = await freshDatabase();
+    const keys = await openSigningKeys(db, [], algorithm);
     const kid = keys.publicJwks().keys[0]!.kid!;
     const expired = await new SignJWT({})
-      .setProtectedHeader({ alg: "RS256", kid })
+      .setProtectedHeader({ alg: algorithm, kid })
       .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
-      .sign((await generateKeyPair("RS256")).privateKey);
+      .sign((await generateKeyPair(algorithm)).privateKey);
     const unsigned = new UnsecuredJWT({ sub: "someone" }).setExpirationTime("1h").encode();
     const hmac = await new SignJWT({ sub: "someone" })
       .setProtectedHeader({ alg: "HS256", kid })
       .setExpirationTime("1h")
       .sign(new TextEncoder().encode(JSON.stringify(keys.publicJwks().keys[0])));
     const forged = await new SignJWT({ sub: "someone" })
-      .setProtectedHeader({ alg: "RS256", kid })
+      .setProtectedHeader({ alg: algorithm, kid })
       .setExpirationTime("1h")
-      .sign((await generateKeyPair("RS256")).privateKey);
-    const ownButExpired = await keys.sign({}, { expiresInSeconds: -120 });
+      .sign((await generateKeyPair(algorithm)).privateKey);
+    const ownButExpired = keys.sign({}, { expiresInSeconds: -120 });
 
     for (const token of [expired, unsigned, hmac, forged, ownButExpired]) await expect(keys.verify(token)).rejects.toThrow();
+  });
+});
+
+describe("switching SESSION_SIGNING_ALGORITHM", () => {
+  it("keeps the secret's keys of the old algorithm, which verify and stay published until the secret is dropped", async () => {
+    const { db } = await freshDatabase();
+    const before = await openSigningKeys(db, [FIRST_SECRET], "RS256");
+    const oldToken = before.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+    const [rsaKey] = before.publicJwks().keys;
+
+    const switched = await openSigningKeys(db, [FIRST_SECRET], "ES256");
+    const newToken = switched.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+
+    expect(switched.publicJwks().keys).toEqual([expect.objectContaining({ kty: "EC", alg: "ES256" }), rsaKey]);
+    expect(decodeProtectedHeader(newToken)).toMatchObject({ alg: "ES256", kid: switched.publicJwks().keys[0]!.kid });
+    await expect(switched.verify(oldToken)).resolves.toMatchObject({ sub: "someone" });
+    await expect(switched.verify(newToken)).resolves.toMatchObject({ sub: "someone" });
+    // Switching back signs with the key the secret already has.
+    const back = await openSigningKeys(db, [FIRST_SECRET], "RS256");
+    expect(decodeProtectedHeader(back.sign({}, { expiresInSeconds: 60 })).kid).toBe(rsaKey!.kid);
+    await expect(back.verify(newToken)).resolves.toBeDefined();
+    expect(await db.jwk.count()).toBe(2);
+
+    const dropped = await openSigningKeys(db, [SECOND_SECRET], "ES256");
+    expect(dropped.publicJwks().keys).toEqual([expect.objectContaining({ kty: "EC", alg: "ES256" })]);
+    for (const token of [oldToken, newToken]) await expect(dropped.verify(token)).rejects.toThrow();
+  });
+
+  it("refuses a token whose header names an algorithm other than its key's kind, even one our own key signed", async () => {
+    const { db } = await freshDatabase();
+    for (const [algorithm] of KINDS) await openSigningKeys(db, [], algorithm);
+    const keys = await openSigningKeys(db, [], "EdDSA");
+    const privateJwks = (await db.jwk.findMany({ orderBy: { id: "asc" } })).map(({ keyData }) => JSON.parse(keyData) as JWK);
+    const [rsa, ec, okp] = privateJwks;
+    expect(keys.publicJwks().keys.map(({ kid }) => kid).sort()).toEqual(privateJwks.map(({ kid }) => kid).sort());
+    const signedWith = async (privateJwk: JWK, alg: string, kid = privateJwk.kid) =>
+      new SignJWT({ sub: "someone" }).setProtectedHeader({ alg, kid }).setExpirationTime("1h").sign(await importJWK(privateJwk, alg));
+
+    await expect(keys.verify(await signedWith(rsa!, "RS256"))).resolves.toMatchObject({ sub: "someone" });
+    for (const token of [
+      await signedWith(rsa!, "PS256"),
+      await signedWith(okp!, "Ed25519"),
+      await signedWith(ec!, "ES256", rsa!.kid),
+      await signedWith(rsa!, "RS256", ec!.kid),
+    ]) {
+      await expect(keys.verify(token), JSON.stringify(decodeProtectedHeader(token))).rejects.toThrow();
+    }
+  });
+
+  it("on instances that restart at once adds exactly one key of the new algorithm per secret", async () => {
+    const { url, db } = await freshDatabase();
+    await openSigningKeys(db, [FIRST_SECRET, SECOND_SECRET], "RS256");
+    const instances = Array.from({ length: 4 }, () => createDatabase(url));
+    databases.push(...instances);
+
+    const opened = await Promise.all(instances.map((instance) => openSigningKeys(instance, [FIRST_SECRET, SECOND_SECRET], "EdDSA")));
+
+    expect(await db.jwk.count()).toBe(4);
+    for (const keys of opened) expect(keys.publicJwks()).toEqual(opened[0]!.publicJwks());
+    expect(opened[0]!.publicJwks().keys.map(({ alg }) => alg)).toEqual(["EdDSA", "RS256", "EdDSA", "RS256"]);
+    await expect(opened[3]!.verify(opened[1]!.sign({}, { expiresInSeconds: 60 }))).resolves.toBeDefined();
   });
 });
 
@@ -93,10 +189,10 @@ describe("openSigningKeys with SECRETS_KEYS", () => {
   it("signs with the first secret's key and verifies with all, so prepending a secret rotates the signing key", async () => {
     const { db } = await freshDatabase();
     const before = await openSigningKeys(db, [FIRST_SECRET]);
-    const oldToken = await before.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+    const oldToken = before.sign({ sub: "someone" }, { expiresInSeconds: 60 });
 
     const rotated = await openSigningKeys(db, [SECOND_SECRET, FIRST_SECRET]);
-    const newToken = await rotated.sign({ sub: "someone" }, { expiresInSeconds: 60 });
+    const newToken = rotated.sign({ sub: "someone" }, { expiresInSeconds: 60 });
 
     await expect(rotated.verify(oldToken)).resolves.toMatchObject({ sub: "someone" });
     expect(decodeProtectedHeader(newToken).kid).toBe(rotated.publicJwks().keys[0]!.kid);
@@ -111,7 +207,7 @@ describe("openSigningKeys with SECRETS_KEYS", () => {
     const other = await openSigningKeys(db, [SECOND_SECRET]);
 
     expect(other.publicJwks().keys[0]!.kid).not.toBe(first.publicJwks().keys[0]!.kid);
-    await expect(other.verify(await first.sign({}, { expiresInSeconds: 60 }))).rejects.toThrow();
+    await expect(other.verify(first.sign({}, { expiresInSeconds: 60 }))).rejects.toThrow();
   });
 });
 
@@ -134,7 +230,7 @@ describe("the first start with SECRETS_KEYS after starts without", () => {
   it("deletes the unencrypted key, so that no later start, with secrets or without, accepts a token it signed", async () => {
     const { db } = await freshDatabase();
     const zeroConfiguration = await openSigningKeys(db, []);
-    const oldToken = await zeroConfiguration.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 600 });
+    const oldToken = zeroConfiguration.sign({ sub: "someone", aud: ["localhost"] }, { expiresInSeconds: 600 });
 
     let configured!: Awaited<ReturnType<typeof openSigningKeys>>;
     const warnings = await warningsOf(async () => (configured = await openSigningKeys(db, [FIRST_SECRET])));
@@ -190,7 +286,7 @@ describe("instances starting at once on an empty database", () => {
 
     expect(await instances[0]!.jwk.count()).toBe(expectedRows);
     for (const keys of opened) expect(keys.publicJwks()).toEqual(opened[0]!.publicJwks());
-    const token = await opened[1]!.sign({}, { expiresInSeconds: 60 });
+    const token = opened[1]!.sign({}, { expiresInSeconds: 60 });
     await expect(opened[3]!.verify(token)).resolves.toBeDefined();
   });
 });

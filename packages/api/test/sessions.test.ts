@@ -83,7 +83,7 @@ describe("the session of a sign-up", () => {
 
     await expect(me(tokenIn(signedUp))).resolves.toMatchObject({ id: created.user_id });
     for (const iss of [{ iss: "https://elsewhere.example" }, {}]) {
-      const token = await keys.sign({ ...claims, ...iss }, { expiresInSeconds: 60 });
+      const token = keys.sign({ ...claims, ...iss }, { expiresInSeconds: 60 });
       await expect(me(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     }
   });

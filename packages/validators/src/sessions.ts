@@ -26,15 +26,34 @@ export const signedInUser = z.object({
 
 export type SignedInUser = z.infer<typeof signedInUser>;
 
-/** One public key of `/.well-known/jwks.json`: an RSA key that verifies RS256 signatures. */
-export const publicJwk = z.object({
-  kty: z.literal("RSA"),
-  alg: z.literal("RS256"),
-  use: z.literal("sig"),
-  kid: z.string().describe("The key's id, as a token's header names it (its RFC 7638 thumbprint)"),
-  n: z.string().describe("The modulus, base64url"),
-  e: z.string().describe("The exponent, base64url"),
-});
+/** What every published key says: its kind, the one algorithm it signs with, and its id. */
+const signingKey = <Kind extends string, Algorithm extends string>(kty: Kind, alg: Algorithm) =>
+  z.object({
+    kty: z.literal(kty),
+    alg: z.literal(alg),
+    use: z.literal("sig"),
+    kid: z.string().describe("The key's id, as a token's header names it (its RFC 7638 thumbprint)"),
+  });
+
+/**
+ * One public key of `/.well-known/jwks.json`, of the kind its algorithm signs with: RSA for RS256
+ * (the default), P-256 for ES256, Ed25519 for EdDSA.
+ */
+export const publicJwk = z.discriminatedUnion("kty", [
+  signingKey("RSA", "RS256").extend({
+    n: z.string().describe("The modulus, base64url"),
+    e: z.string().describe("The exponent, base64url"),
+  }),
+  signingKey("EC", "ES256").extend({
+    crv: z.literal("P-256"),
+    x: z.string().describe("The point's x coordinate, base64url"),
+    y: z.string().describe("The point's y coordinate, base64url"),
+  }),
+  signingKey("OKP", "EdDSA").extend({
+    crv: z.literal("Ed25519"),
+    x: z.string().describe("The public key, base64url"),
+  }),
+]);
 
 export const jwksResponse = z.object({ keys: z.array(publicJwk) });
 

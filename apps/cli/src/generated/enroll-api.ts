@@ -28,7 +28,7 @@ export interface paths {
          *
          *     With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, no session, and each repeat of the address answers `200` with a new user and the same `email_id`.
          *
-         *     Otherwise a sign-up signs the new user in: the answer carries a session token (an RS256 JWT that `/.well-known/jwks.json` verifies) in the `hanko` cookie or the `X-Auth-Token` header, and `X-Session-Lifetime`. A replayed answer starts no second session.
+         *     Otherwise a sign-up signs the new user in: the answer carries a session token (a JWT, RS256 unless `SESSION_SIGNING_ALGORITHM` says otherwise, that `/.well-known/jwks.json` verifies) in the `hanko` cookie or the `X-Auth-Token` header, and `X-Session-Lifetime`. A replayed answer starts no second session.
          */
         post: operations["createUser"];
         delete?: never;
@@ -154,7 +154,7 @@ export interface paths {
         };
         /**
          * Get JSON Web Key Set
-         * @description The public keys that verify session tokens (RS256), one per secret of `SECRETS_KEYS`; never a private part.
+         * @description The public keys that verify session tokens, one per secret of `SECRETS_KEYS` and algorithm it has signed with (`SESSION_SIGNING_ALGORITHM`: RS256 by default, ES256 or EdDSA), the signing key first; never a private part.
          */
         get: operations["getJwks"];
         put?: never;
@@ -675,7 +675,7 @@ export interface components {
         "Idempotent-Replayed": "true";
         /** @description The session cookie, emptied (`Max-Age=0`) */
         "Set-Cookie": string;
-        /** @description The session token (an RS256 JWT), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true` */
+        /** @description The session token (a JWT signed with `SESSION_SIGNING_ALGORITHM`, RS256 by default), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true` */
         "X-Auth-Token": string;
         /** @description Seconds until the new session expires */
         "X-Session-Lifetime": string;
@@ -1014,7 +1014,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        keys: {
+                        keys: ({
                             /** @constant */
                             kty: "RSA";
                             /** @constant */
@@ -1027,7 +1027,35 @@ export interface operations {
                             n: string;
                             /** @description The exponent, base64url */
                             e: string;
-                        }[];
+                        } | {
+                            /** @constant */
+                            kty: "EC";
+                            /** @constant */
+                            alg: "ES256";
+                            /** @constant */
+                            use: "sig";
+                            /** @description The key's id, as a token's header names it (its RFC 7638 thumbprint) */
+                            kid: string;
+                            /** @constant */
+                            crv: "P-256";
+                            /** @description The point's x coordinate, base64url */
+                            x: string;
+                            /** @description The point's y coordinate, base64url */
+                            y: string;
+                        } | {
+                            /** @constant */
+                            kty: "OKP";
+                            /** @constant */
+                            alg: "EdDSA";
+                            /** @constant */
+                            use: "sig";
+                            /** @description The key's id, as a token's header names it (its RFC 7638 thumbprint) */
+                            kid: string;
+                            /** @constant */
+                            crv: "Ed25519";
+                            /** @description The public key, base64url */
+                            x: string;
+                        })[];
                     };
                 };
             };

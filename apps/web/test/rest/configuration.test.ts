@@ -24,6 +24,7 @@ describe("configuration checked at start", () => {
     [{ AUDIT_LOG_STORAGE_ENABLED: "off" }, 'AUDIT_LOG_STORAGE_ENABLED="off" is not valid'],
     [{ SERVER_PUBLIC_CORS_ALLOW_ORIGINS: "*" }, "SERVER_PUBLIC_CORS_ALLOW_ORIGINS holds *, which lets the pages of every site"],
     [{ SECRETS_KEYS: "short" }, "SECRETS_KEYS is not valid: each secret must be at least 16 characters long"],
+    [{ SESSION_SIGNING_ALGORITHM: "HS256" }, 'SESSION_SIGNING_ALGORITHM="HS256" is not valid: must be RS256 (the default, which the reference\'s verifiers expect), ES256 or EdDSA'],
     [{ WEBHOOKS_HOOKS: "https://shop.example/hooks" }, "WEBHOOKS_HOOKS is not valid: must be JSON"],
     [{ WEBHOOKS_HOOKS: '[{"callback":"shop","events":["user"]}]' }, "each callback must be an http:// or https:// URL"],
     [{ EMAIL_DOMAIN_DENYLIST: "mailinator.com,*.yopmail.com" }, '"*.yopmail.com" is not a domain name'],

@@ -21,6 +21,14 @@ export { ANY_ORIGIN, asciiDomain, isLoopback, subscribes, type WebhookHook } fro
 /** With the retry delays of webhooks/hooks.ts, 40 attempts span about 28 hours: a receiver may be down for a day and miss nothing. */
 export const WEBHOOK_DEFAULT_MAX_ATTEMPTS = 40;
 
+/**
+ * What session and webhook tokens may be signed with: RS256 first, the default, as the reference's
+ * verifiers expect it.
+ */
+export const SIGNING_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
+
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
 /** Every setting comes from the environment: Hanko's key with dots as underscores, in upper case. */
 const settings = z.object({
   ACCOUNT_ALLOW_SIGNUP: flag.default(true),
@@ -76,6 +84,9 @@ const settings = z.object({
   SESSION_AUDIENCE: commaSeparated.pipe(z.array(z.string()).min(1)).default(["localhost"]),
   SESSION_ISSUER: z.string().optional(),
   SESSION_ENABLE_AUTH_TOKEN_HEADER: flag.default(false),
+  SESSION_SIGNING_ALGORITHM: z
+    .enum(SIGNING_ALGORITHMS, { error: "must be RS256 (the default, which the reference's verifiers expect), ES256 or EdDSA" })
+    .default("RS256"),
   SESSION_COOKIE_NAME: z
     .string()
     .regex(/^[\w!#$%&'*+.^`|~-]+$/, { error: "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~" })
@@ -256,12 +267,14 @@ const configSchema = settings
     },
     /** The name passcode emails give the service. */
     service: { name: s.SERVICE_NAME },
-    /** One signing key per secret, stored encrypted with it; the first signs. Empty: one unencrypted key, with a warning. */
+    /** One signing key per secret and algorithm, stored encrypted with it; the first secret's signs. Empty: unencrypted keys, with a warning. */
     secrets: { keys: s.SECRETS_KEYS },
     session: {
       lifespanSeconds: s.SESSION_LIFESPAN,
       audience: s.SESSION_AUDIENCE,
       issuer: s.SESSION_ISSUER,
+      /** What session and webhook tokens are signed with; the keys of any other algorithm still verify while their secret is listed. */
+      signingAlgorithm: s.SESSION_SIGNING_ALGORITHM,
       /** true: the token goes in an `X-Auth-Token` header instead of the cookie. */
       enableAuthTokenHeader: s.SESSION_ENABLE_AUTH_TOKEN_HEADER,
       cookie: {

@@ -153,7 +153,7 @@ const sessionHeaders = {
     header: { id: "Set-Cookie" },
   }),
   "X-Auth-Token": z.string().optional().meta({
-    description: "The session token (an RS256 JWT), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true`",
+    description: "The session token (a JWT signed with `SESSION_SIGNING_ALGORITHM`, RS256 by default), instead of the cookie, with `SESSION_ENABLE_AUTH_TOKEN_HEADER=true`",
     header: { id: "X-Auth-Token" },
   }),
   "X-Session-Lifetime": digits.optional().meta({
@@ -181,7 +181,7 @@ export const createUserOperation: ZodOpenApiOperationObject = {
     "gets `422`, and while the key's first request is still running, `409`.\n\n" +
     "With `EMAIL_REQUIRE_VERIFICATION=true` the address stays unowned until it is verified: no primary email, " +
     "no session, and each repeat of the address answers `200` with a new user and the same `email_id`.\n\n" +
-    "Otherwise a sign-up signs the new user in: the answer carries a session token (an RS256 JWT that " +
+    "Otherwise a sign-up signs the new user in: the answer carries a session token (a JWT, RS256 unless `SESSION_SIGNING_ALGORITHM` says otherwise, that " +
     "`/.well-known/jwks.json` verifies) in the `hanko` cookie or the `X-Auth-Token` header, and " +
     "`X-Session-Lifetime`. A replayed answer starts no second session.",
   operationId: "createUser",
@@ -327,7 +327,9 @@ export const logoutOperation: ZodOpenApiOperationObject = {
 export const jwksOperation: ZodOpenApiOperationObject = {
   tags: [SESSION_TAG],
   summary: "Get JSON Web Key Set",
-  description: "The public keys that verify session tokens (RS256), one per secret of `SECRETS_KEYS`; never a private part.",
+  description:
+    "The public keys that verify session tokens, one per secret of `SECRETS_KEYS` and algorithm it has signed with " +
+    "(`SESSION_SIGNING_ALGORITHM`: RS256 by default, ES256 or EdDSA), the signing key first; never a private part.",
   operationId: "getJwks",
   responses: {
     200: {

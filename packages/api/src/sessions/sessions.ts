@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import { z } from "zod";
 import { Prisma, type Database } from "@enroll/db";
 import type { SignedInUser, UserResponse } from "@enroll/validators";
@@ -61,12 +62,12 @@ export function sessionSteps({ id, userAgent, ipAddress }: NewSession, lifespanS
 }
 
 /** The session's token, with the reference's claims: `email` is the user's primary address, and whether it has been verified. */
-export async function signSessionToken(
+export function signSessionToken(
   keys: Pick<SigningKeys, "sign">,
   { audience, issuer, lifespanSeconds }: Config["session"],
   { sessionId, userId, address, verified = false }: { sessionId: string; userId: string; address: string; verified?: boolean },
-): Promise<StartedSession> {
-  const token = await keys.sign(
+): StartedSession {
+  const token = keys.sign(
     {
       sub: userId,
       aud: audience,
@@ -79,10 +80,20 @@ export async function signSessionToken(
   return { token, lifetimeSeconds: lifespanSeconds };
 }
 
+/**
+ * Sends `statement`, then signs the session's token (when `sign` gives one) while the database works
+ * on it. Signing is synchronous and holds this thread, so it waits a turn of the event loop, by
+ * which the statement has been written to its connection (or queued for one), rather than holding
+ * the statement back. Promise.all leaves neither failure unobserved.
+ */
+export function signWhileRunning<T>(statement: Promise<T>, sign: () => StartedSession | undefined): Promise<[T, StartedSession | undefined]> {
+  return Promise.all([statement, setImmediate().then(sign)]);
+}
+
 const sessionClaims = z.object({ sub: z.uuid(), session_id: z.uuid() });
 
 /**
- * Whose session `token` is. It must be an RS256 JWT signed by one of our keys, not expired, for
+ * Whose session `token` is. It must be a JWT signed by one of our keys, not expired, for
  * our audience, from our issuer when SESSION_ISSUER names one, and its `session_id` must name a
  * live session of its `sub`: a session deleted (logout) or expired refuses the token on every
  * instance. Marks the session as used.

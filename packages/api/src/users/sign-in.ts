@@ -33,7 +33,7 @@ import {
 } from "../passcodes/passcodes.ts";
 import type { Requester } from "../requester.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
-import { newSession, sessionSteps, signSessionToken, type StartedSession } from "../sessions/sessions.ts";
+import { newSession, sessionSteps, signSessionToken, signWhileRunning, type StartedSession } from "../sessions/sessions.ts";
 import { SIGN_UP_PARTS, type SignUpStep } from "../sign-up-statement.ts";
 import { callbacksFor } from "../webhooks/hooks.ts";
 import { userCreatedEventStep, webhookEventStep } from "../webhooks/outbox.ts";
@@ -222,11 +222,10 @@ async function signIn(
       : []),
     ...(callbacks.length > 0 ? [userCreatedEventStep(callbacks)] : []),
   ];
-  // Promise.all leaves neither failure unobserved.
-  const [[claimed], started] = await Promise.all([
+  const [[claimed], started] = await signWhileRunning(
     db.$queryRaw<{ used: boolean; user_id: string | null }[]>(passcodeClaimStatement(id, steps)),
-    session && signSessionToken(keys, config.session, { sessionId: session.id, userId: tried.userId, address, verified: true }),
-  ]);
+    () => session && signSessionToken(keys, config.session, { sessionId: session.id, userId: tried.userId, address, verified: true }),
+  );
   // A finalize beside this one used the passcode first, or the address went to another user meanwhile.
   if (!claimed?.used) throw new PasscodeNotFoundError();
   if (!claimed.user_id) throw new AddressClaimedError();

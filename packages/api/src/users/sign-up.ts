@@ -9,7 +9,7 @@ import type { RateLimiters } from "../limits/rate-limit.ts";
 import { signUpFailureOutcome, type Metrics } from "../metrics/metrics.ts";
 import type { Requester } from "../requester.ts";
 import type { SigningKeys } from "../sessions/keys.ts";
-import { newSession, sessionSteps, signSessionToken, type NewSession, type StartedSession } from "../sessions/sessions.ts";
+import { newSession, sessionSteps, signSessionToken, signWhileRunning, type NewSession, type StartedSession } from "../sessions/sessions.ts";
 import { signUpStatement, type SignUpOutcome, type SignUpPlan } from "../sign-up-statement.ts";
 import { callbacksFor } from "../webhooks/hooks.ts";
 import { userCreatedEventStep } from "../webhooks/outbox.ts";
@@ -99,11 +99,10 @@ export async function createUser(services: SignUpServices, { email, idempotencyK
   const userId = randomUUID();
   const session = requester && !config.email.requireVerification ? newSession(requester) : undefined;
   const plan = planSignUp(config, { userId, email, requester, session });
-  // Promise.all leaves neither failure unobserved.
-  const [{ created, replayed }, started] = await Promise.all([
+  const [{ created, replayed }, started] = await signWhileRunning(
     key === undefined ? signUpNow(db, plan) : signUpOnce(db, { key, fingerprint: fingerprintOf({ email }), plan }),
-    session && signSessionToken(keys, config.session, { sessionId: session.id, userId, address: email }),
-  ]);
+    () => session && signSessionToken(keys, config.session, { sessionId: session.id, userId, address: email }),
+  );
   if (!created) throw new EmailTakenError(replayed);
   const user = { id: created.userId, user_id: created.userId, email_id: created.emailId };
   if (replayed) return { user, replayed };

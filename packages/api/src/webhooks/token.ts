@@ -9,13 +9,13 @@ const WEBHOOK_TOKEN_LIFETIME_SECONDS = 5 * 60;
  * data, signed with the session keys (so a receiver checks it against `/.well-known/jwks.json`) for
  * the sessions' audience.
  */
-export async function webhookBody(
+export function webhookBody(
   keys: Pick<SigningKeys, "sign">,
   audience: string[],
   event: WebhookEvent,
   data: unknown,
-): Promise<string> {
+): string {
   const claims = { sub: "hanko webhooks", aud: audience, evt: event, data };
-  const token = await keys.sign(claims, { expiresInSeconds: WEBHOOK_TOKEN_LIFETIME_SECONDS });
+  const token = keys.sign(claims, { expiresInSeconds: WEBHOOK_TOKEN_LIFETIME_SECONDS });
   return JSON.stringify({ token, event });
 }

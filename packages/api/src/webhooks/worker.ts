@@ -88,7 +88,7 @@ export function startWebhookWorker({ db, keys, audience, maxAttempts, onAttempte
     const { statusCode, body } = await request(callback, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: await webhookBody(keys, audience, event, data),
+      body: webhookBody(keys, audience, event, data),
       dispatcher: connections,
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
