@@ -10,6 +10,17 @@ import helmet from "helmet";
  * plain HTTP, and TLS, where there is any, ends in front of it.
  */
 export function securityHeaders({ dev }: { dev: boolean }): (request: IncomingMessage, response: ServerResponse) => void {
+  const headers = helmetHeaders({ dev });
+  return (_request, response) => {
+    for (const [name, value] of headers) response.setHeader(name, value);
+  };
+}
+
+/**
+ * What helmet sets, asked of it once: with no directive that depends on the request (no nonce),
+ * its headers are the same for every answer, so its middleware chain need not run for each.
+ */
+function helmetHeaders({ dev }: { dev: boolean }): [name: string, value: string][] {
   const setHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -19,6 +30,12 @@ export function securityHeaders({ dev }: { dev: boolean }): (request: IncomingMe
       },
     },
   });
-  // helmet only sets headers, synchronously, and calls `next` without an error.
-  return (request, response) => setHeaders(request, response, () => {});
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: string) => headers.set(name, value),
+    removeHeader: (name: string) => headers.delete(name),
+  };
+  // helmet only sets and removes headers, synchronously, and calls `next` without an error.
+  setHeaders({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return [...headers];
 }

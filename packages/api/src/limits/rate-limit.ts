@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { Redis } from "ioredis";
 import ipaddr from "ipaddr.js";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
@@ -11,6 +12,8 @@ import { log } from "../log.ts";
  * usually given a whole /64, and counting each of its 2^64 addresses apart would be no limit at all.
  */
 export function rateLimitKeyOf(address: string, ipv6Prefix: number): string {
+  // Node names an IPv4 peer in dotted quads already: its own key, without parsing it (most clients).
+  if (isIPv4(address)) return address;
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.process(address);
   if (parsed.kind() === "ipv4") return parsed.toString();
