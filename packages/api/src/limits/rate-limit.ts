@@ -6,14 +6,18 @@ import type { Config } from "../config/index.ts";
 import { TooManyRequestsError, type RateLimitState } from "../errors.ts";
 import { log } from "../log.ts";
 
+const IPV4_MAPPED = "::ffff:";
+
 /**
  * The bucket a client address counts in: an IPv4 address as it is (an IPv4-mapped IPv6 address as
  * its IPv4 address), and an IPv6 address by its first `ipv6Prefix` bits, its network: one host is
  * usually given a whole /64, and counting each of its 2^64 addresses apart would be no limit at all.
  */
 export function rateLimitKeyOf(address: string, ipv6Prefix: number): string {
-  // Node names an IPv4 peer in dotted quads already: its own key, without parsing it (most clients).
-  if (isIPv4(address)) return address;
+  // Without parsing, the common cases: an IPv4 peer, as Node names it, or in the IPv4-mapped form
+  // that a dual-stack listener gives it.
+  const ipv4 = address.startsWith(IPV4_MAPPED) ? address.slice(IPV4_MAPPED.length) : address;
+  if (isIPv4(ipv4)) return ipv4;
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.process(address);
   if (parsed.kind() === "ipv4") return parsed.toString();
