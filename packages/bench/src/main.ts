@@ -18,7 +18,7 @@ import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts"
 import { sendSignUps, SignUpLedger } from "./load.ts";
 import { readOptions, usage, UsageError, type Options } from "./options.ts";
 import { profilesIn, summarizeProfiles, type ProfileEntry, type TimeWindow } from "./profile.ts";
-import { cellTable, judge, markdownTable, summarize, verdictTable, type CellResult } from "./report.ts";
+import { cellTable, describeMachine, judge, markdownTable, summarize, verdictTable, type CellResult } from "./report.ts";
 import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
 import {
   cpuMilliseconds,
@@ -117,16 +117,7 @@ if (profile) {
   console.log(`\nand by function:\n${table(profile.byFunction, "function")}`);
 }
 
-const machine = {
-  cpu: os.cpus()[0]?.model,
-  cores: os.availableParallelism(),
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  os: `${os.type()} ${os.release()}`,
-  node: process.version,
-  postgres: database.version,
-  // The machine may be shared: what else ran shows here.
-  loadAverage: { before: loadAverageBefore, after: os.loadavg() },
-};
+const machine = describeMachine(database.version, loadAverageBefore);
 const settings = {
   rounds: options.rounds,
   warmupSeconds: options.warmupSeconds,

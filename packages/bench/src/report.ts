@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { RowCheck } from "./database.ts";
 import type { Measurement } from "./load.ts";
 import type { WebhookCheck } from "./webhook-receiver.ts";
@@ -211,4 +212,18 @@ function points(share: number): string {
 
 function times(ratio: number): string {
   return `${ratio.toFixed(2)}×`;
+}
+
+/** The machine a run measured on, for its JSON report. */
+export function describeMachine(postgresVersion: string, loadAverageBefore: number[]) {
+  return {
+    cpu: os.cpus()[0]?.model,
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: postgresVersion,
+    // The machine may be shared: what else ran shows here.
+    loadAverage: { before: loadAverageBefore, after: os.loadavg() },
+  };
 }
