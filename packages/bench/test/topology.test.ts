@@ -83,7 +83,7 @@ describe("two instances under load", () => {
     })();
     await Promise.all([killer, ...Array.from({ length: 8 }, worker)]);
 
-    expect(answeredAfterKill).toBeGreaterThan(20);
+    expect(answeredAfterKill).toBeGreaterThan(8);
     // Every address has exactly one person, the one its 200 named.
     const { rows } = await database.client.query<{ address: string; user_id: string }>(
       `SELECT e.address, u.id AS user_id FROM emails e JOIN users u ON u.id = e.user_id
