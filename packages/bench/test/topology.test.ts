@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "../src/database.ts";
 import { sendSignUps, SignUpLedger } from "../src/load.ts";
@@ -62,28 +63,51 @@ describe("two instances under load", () => {
   it("loses no person when an instance is killed mid-load: HAProxy routes around it, retries with the key get the first answer", async () => {
     const { topology } = running;
     const prefix = `killed-${run}-`;
-    const answers = new Map<string, { key: string; body: { user_id: string }; attempts: number }>();
+    const answers = new Map<string, { key: string } & Answered>();
+    const signUp = async (email: string) => {
+      const key = randomUUID();
+      answers.set(email, { key, ...(await signUpUntilAnswered(topology.url, email, key)) });
+    };
+
+    // Four sign-ups that wait in PostgreSQL behind a transaction holding their addresses, sent one
+    // after another, so that round robin gives two to the instance about to be killed.
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    const blockerPid: number = (await blocker.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    await blocker.query("BEGIN");
+    const held = [0, 1, 2, 3].map((i) => `${prefix}held-${i}@bench.example`);
+    await blocker.query("INSERT INTO emails (address) SELECT unnest($1::text[])", [held]);
+    const heldAnswers: Promise<void>[] = [];
+    for (const [i, email] of held.entries()) {
+      heldAnswers.push(signUp(email));
+      await until(async () => (await waitingOn(blockerPid)) > i);
+    }
+
+    // Then the load, and the kill while it runs and while two of the four wait; they commit once
+    // the addresses are free, with no one left to tell.
     let sent = 0;
     let killedAt = 0;
     let answeredAfterKill = 0;
-    const deadline = Date.now() + 2500;
+    const deadline = Date.now() + 2000;
     const worker = async () => {
       while (Date.now() < deadline) {
-        const email = `${prefix}${sent++}@bench.example`;
-        const key = randomUUID();
-        const answer = await signUpUntilAnswered(topology.url, email, key);
-        answers.set(email, { key, ...answer });
+        await signUp(`${prefix}${sent++}@bench.example`);
         if (killedAt && Date.now() > killedAt) answeredAfterKill++;
       }
     };
-    const killer = (async () => {
-      await sleep(800);
+    const killer = async () => {
+      await sleep(300);
       process.kill(topology.instances[1]!.pid, "SIGKILL");
       killedAt = Date.now();
-    })();
-    await Promise.all([killer, ...Array.from({ length: 8 }, worker)]);
+      await sleep(200);
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+    };
+    await Promise.all([killer(), ...heldAnswers, ...Array.from({ length: 8 }, worker)]);
 
     expect(answeredAfterKill).toBeGreaterThan(8);
+    // A sign-up its instance died with was answered later, to its retry, from what it committed.
+    expect(held.filter((email) => answers.get(email)!.attempts > 1 && answers.get(email)!.replayed).length).toBeGreaterThan(0);
     // Every address has exactly one person, the one its 200 named.
     const { rows } = await database.client.query<{ address: string; user_id: string }>(
       `SELECT e.address, u.id AS user_id FROM emails e JOIN users u ON u.id = e.user_id
@@ -169,15 +193,25 @@ function postUser(url: string, body: object, headers: Record<string, string> = {
   });
 }
 
+interface Answered {
+  body: { user_id: string };
+  /** How many times it was sent. */
+  attempts: number;
+  /** The 200 was a replay of what an earlier attempt committed. */
+  replayed: boolean;
+}
+
 /**
  * A careful client: signs `email` up with `key`, and sends it again with the same key for as long
  * as the answer is one that asks for it (502 from HAProxy for an instance that died while serving
  * it, 503, or the key's first request still running) or the connection broke.
  */
-async function signUpUntilAnswered(url: string, email: string, key: string): Promise<{ body: { user_id: string }; attempts: number }> {
-  for (let attempts = 1; attempts <= 20; attempts++) {
+async function signUpUntilAnswered(url: string, email: string, key: string): Promise<Answered> {
+  for (let attempts = 1; attempts <= 40; attempts++) {
     const answer = await postUser(url, { email }, { "Idempotency-Key": key }).catch(() => undefined);
-    if (answer?.status === 200) return { body: answer.body as { user_id: string }, attempts };
+    if (answer?.status === 200) {
+      return { body: answer.body as Answered["body"], attempts, replayed: answer.headers["idempotent-replayed"] === "true" };
+    }
     const retry =
       !answer ||
       answer.status === 502 ||
@@ -186,5 +220,18 @@ async function signUpUntilAnswered(url: string, email: string, key: string): Pro
     if (!retry) throw new Error(`${email}: ${answer.status} ${JSON.stringify(answer.body)}`);
     await sleep(100);
   }
-  throw new Error(`${email}: no answer after 20 attempts`);
+  throw new Error(`${email}: no answer after 40 attempts`);
+}
+
+/** How many statements wait for a lock that the backend `pid` holds. */
+async function waitingOn(pid: number): Promise<number> {
+  const { rows } = await database.client.query<{ waiting: number }>(
+    "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))",
+    [pid],
+  );
+  return rows[0]!.waiting;
+}
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await sleep(20);
 }
