@@ -3,8 +3,8 @@
  * one PostgreSQL (embedded, or a new database on DATABASE_URL's server), PgBouncer in transaction
  * pooling and Redis for the rate limit, both kept for the whole run; for each N, N instances
  * started as `pnpm start` runs them and HAProxy in front of them, sign-ups sent through HAProxy
- * with autocannon, then the database checked against the answers. One more cell sends to a single
- * instance directly, without HAProxy, for what the balancer costs.
+ * with autocannon, then the database checked against the answers. With one instance, a second cell
+ * sends to it directly, without HAProxy, for what the balancer costs.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -15,7 +15,7 @@ import { checkRows, openFreshDatabase, type BenchDatabase, type RowCheck } from 
 import { sendSignUps, SignUpLedger, type Measurement } from "./load.ts";
 import { describeMachine, markdownTable } from "./report.ts";
 import { cpuMilliseconds } from "./servers.ts";
-import { signUpsByOutcome, startSharedServices, startTopology, type SharedServices } from "./topology.ts";
+import { signUpsByOutcome, startSharedServices, startTopology, type SharedServices, type Topology } from "./topology.ts";
 
 const usage = `Usage: pnpm bench:scale [options]
   --instances <list>    instance counts behind HAProxy, one cell each (default 1,2,3; at most 4)
@@ -89,8 +89,15 @@ let services: SharedServices | undefined;
 try {
   services = await startSharedServices(database.url);
   console.log(`${database.version}; ${options.connections} connections, ${options.durationSeconds} s per cell`);
-  for (const [count, via] of [[1, "direct"] as const, ...options.instances.map((count) => [count, "haproxy"] as const)]) {
-    cells.push(await runCell(database, services, count, via));
+  for (const count of options.instances) {
+    const topology = await startTopology(services, count, instanceEnv);
+    try {
+      cells.push(await runCell(database, services, topology, "haproxy"));
+      // Once, on the same warm instance: what HAProxy adds.
+      if (count === 1 && !cells.some((cell) => cell.via === "direct")) cells.push(await runCell(database, services, topology, "direct"));
+    } finally {
+      await topology.stop();
+    }
   }
 } finally {
   await services?.stop();
@@ -142,53 +149,55 @@ if (cells.some((cell) => !cell.sound)) {
   process.exitCode = 1;
 }
 
-async function runCell({ client }: BenchDatabase, shared: SharedServices, count: number, via: ScaleCell["via"]): Promise<ScaleCell> {
-  const topology = await startTopology(shared, count, instanceEnv);
-  try {
-    const ledger = new SignUpLedger(`${runId}-${cells.length}-`, 0);
-    const target = via === "haproxy" ? topology.url : topology.instances[0]!.url;
-    const instancePids = topology.instances.map((instance) => instance.pid);
-    const proxyPids = [topology.haproxy.pid, shared.pgbouncer.pid, shared.redis.pid];
-    const cpu = (pids: number[]) => pids.reduce((total, pid) => total + cpuMilliseconds(pid), 0);
-    let cpuAtStart = { instances: 0, proxies: 0 };
-    let cpuUsed = { instances: 0, proxies: 0 };
-    const measurement = await sendSignUps(
-      `${target}/users`,
-      ledger,
-      { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.durationSeconds, expectedStatuses: [200] },
-      {
-        started: () => (cpuAtStart = { instances: cpu(instancePids), proxies: cpu(proxyPids) }),
-        ended: () =>
-          (cpuUsed = { instances: cpu(instancePids) - cpuAtStart.instances, proxies: cpu(proxyPids) - cpuAtStart.proxies }),
-      },
-    );
-    const rows = await checkRows(client, ledger);
-    const { rows: repeated } = await client.query<{ duplicates: number }>(
-      `SELECT (count(*) - count(DISTINCT lower(address)))::int AS duplicates FROM emails WHERE starts_with(address, $1)`,
-      [ledger.prefix],
-    );
-    const createdPerInstance = (await Promise.all(topology.instances.map(signUpsByOutcome))).map((counts) => counts.created ?? 0);
-    const served = Object.values(measurement.responses).reduce((total, responses) => total + responses, 0);
-    const perRequest = (ms: number) => Math.round((1000 * ms) / served) / 1000;
-    const duplicates = repeated[0]!.duplicates;
-    const cell: ScaleCell = {
-      instances: count,
-      via,
-      measurement,
-      rows,
-      duplicates,
-      createdPerInstance,
-      cpuMsPerRequest: { instances: perRequest(cpuUsed.instances), proxies: perRequest(cpuUsed.proxies) },
-      sound: rows.consistent && measurement.errors === 0 && duplicates === 0,
-    };
-    console.log(
-      `${count} instance(s) ${via === "haproxy" ? "behind HAProxy" : "directly"}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ` +
-        `p99 ${measurement.latencyMs.p99} ms, errors ${measurement.errors}; ${rows.signedUpAndAnswered} users for ${rows.created} 200s, ` +
-        `${rows.signedUp - rows.signedUpAndAnswered} cut off at the end, ${duplicates} duplicates; per instance ${createdPerInstance.join(" / ")}` +
-        (cell.sound ? "" : ": NOT SOUND"),
-    );
-    return cell;
-  } finally {
-    await topology.stop();
-  }
+async function runCell({ client }: BenchDatabase, shared: SharedServices, topology: Topology, via: ScaleCell["via"]): Promise<ScaleCell> {
+  const count = topology.instances.length;
+  const createdSoFar = await createdByEach(topology);
+  const ledger = new SignUpLedger(`${runId}-${cells.length}-`, 0);
+  const target = via === "haproxy" ? topology.url : topology.instances[0]!.url;
+  const instancePids = topology.instances.map((instance) => instance.pid);
+  const proxyPids = [topology.haproxy.pid, shared.pgbouncer.pid, shared.redis.pid];
+  const cpu = (pids: number[]) => pids.reduce((total, pid) => total + cpuMilliseconds(pid), 0);
+  let cpuAtStart = { instances: 0, proxies: 0 };
+  let cpuUsed = { instances: 0, proxies: 0 };
+  const measurement = await sendSignUps(
+    `${target}/users`,
+    ledger,
+    { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.durationSeconds, expectedStatuses: [200] },
+    {
+      started: () => (cpuAtStart = { instances: cpu(instancePids), proxies: cpu(proxyPids) }),
+      ended: () =>
+        (cpuUsed = { instances: cpu(instancePids) - cpuAtStart.instances, proxies: cpu(proxyPids) - cpuAtStart.proxies }),
+    },
+  );
+  const rows = await checkRows(client, ledger);
+  const { rows: repeated } = await client.query<{ duplicates: number }>(
+    `SELECT (count(*) - count(DISTINCT lower(address)))::int AS duplicates FROM emails WHERE starts_with(address, $1)`,
+    [ledger.prefix],
+  );
+  const createdPerInstance = (await createdByEach(topology)).map((created, i) => created - createdSoFar[i]!);
+  const served = Object.values(measurement.responses).reduce((total, responses) => total + responses, 0);
+  const perRequest = (ms: number) => Math.round((1000 * ms) / served) / 1000;
+  const duplicates = repeated[0]!.duplicates;
+  const cell: ScaleCell = {
+    instances: count,
+    via,
+    measurement,
+    rows,
+    duplicates,
+    createdPerInstance,
+    cpuMsPerRequest: { instances: perRequest(cpuUsed.instances), proxies: perRequest(cpuUsed.proxies) },
+    sound: rows.consistent && measurement.errors === 0 && duplicates === 0,
+  };
+  console.log(
+    `${count} instance(s) ${via === "haproxy" ? "behind HAProxy" : "directly"}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ` +
+      `p99 ${measurement.latencyMs.p99} ms, errors ${measurement.errors}; ${rows.signedUpAndAnswered} users for ${rows.created} 200s, ` +
+      `${rows.signedUp - rows.signedUpAndAnswered} cut off at the end, ${duplicates} duplicates; per instance ${createdPerInstance.join(" / ")}` +
+      (cell.sound ? "" : ": NOT SOUND"),
+  );
+  return cell;
+}
+
+/** How many sign-ups each instance has created since it started, from its /metrics. */
+async function createdByEach(topology: Topology): Promise<number[]> {
+  return (await Promise.all(topology.instances.map(signUpsByOutcome))).map((counts) => counts.created ?? 0);
 }
