@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import helmet from "helmet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { securityHeaders } from "../src/http/security-headers.ts";
 
 /** The headers of an answer from a real node:http server whose handler is `handle`. */
