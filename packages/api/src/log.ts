@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pino from "pino";
+import { driverErrorOf } from "@enroll/db";
 
 const currentRequestId = new AsyncLocalStorage<string>();
 
@@ -10,11 +11,11 @@ const currentRequestId = new AsyncLocalStorage<string>();
  */
 function errorSummary(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { class: typeof error, message: String(error).slice(0, 300) };
-  const { code, meta } = error as Error & { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  const { code } = error as Error & { code?: unknown };
   return {
     class: error.constructor.name,
     code,
-    kind: meta?.driverAdapterError?.cause?.kind,
+    kind: driverErrorOf(error)?.kind,
     message: error.message.trim().split("\n").at(-1)?.slice(0, 300),
   };
 }

@@ -1,12 +1,13 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { ArgType, SqlQueryable } from "@prisma/driver-adapter-utils";
 import pg from "pg";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from "./unavailable.ts";
 
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 export type { Email, PrimaryEmail, User } from "./generated/prisma/client.ts";
 
-export { isDatabaseUnavailable } from "./unavailable.ts";
+export { driverErrorOf, isDatabaseUnavailable } from "./unavailable.ts";
 
 export type Database = PrismaClient;
 
@@ -27,9 +28,44 @@ export function createDatabase(url: string, { poolSize = 10 }: { poolSize?: numb
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
   });
-  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), errorFormat: "minimal" });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  const db = new PrismaClient({ adapter, errorFormat: "minimal" });
   pools.set(db, pool);
+  // A second adapter on the same pool, for queryThroughAdapter; never disposed: the client's own ends the pool.
+  let connected: Promise<SqlQueryable> | undefined;
+  adapters.set(db, () => (connected ??= adapter.connect()));
   return db;
+}
+
+const adapters = new WeakMap<Database, () => Promise<SqlQueryable>>();
+
+/** Each value as it is: the statement's SQL casts what it must (`::uuid`, `::int`). */
+const AS_GIVEN: ArgType = { scalarType: "unknown", arity: "scalar" };
+
+/**
+ * The rows of `statement`, run by Prisma's pg adapter on the client's own pool and timeouts, past
+ * Prisma Client's query pipeline (its request, its query interpreter, its mapping of the result):
+ * for the one statement that every sign-up runs, where that pipeline was the largest cost of our
+ * own. Measured on this machine, 3,000 sign-up statements 16 at a time, CPU per call in the
+ * calling process: `$queryRaw` 0.19 ms, this 0.12 ms, `pg` alone 0.09 ms; and about a quarter
+ * of the garbage a sign-up makes. Values come as the adapter reads them (a uuid or a timestamp as
+ * text, never a Date or a BigInt), a failure as the adapter's DriverAdapterError, which
+ * driverErrorOf reads as it reads Prisma Client's.
+ */
+export async function queryThroughAdapter<Row extends Record<string, unknown>>(db: Database, statement: Prisma.Sql): Promise<Row[]> {
+  const connect = adapters.get(db);
+  if (!connect) throw new Error("Not a database made by createDatabase");
+  const { values } = statement;
+  const { columnNames, rows } = await (await connect()).queryRaw({
+    sql: statement.text,
+    args: values,
+    argTypes: values.map(() => AS_GIVEN),
+  });
+  return rows.map((row) => {
+    const named: Record<string, unknown> = {};
+    for (const [index, name] of columnNames.entries()) named[name] = row[index];
+    return named as Row;
+  });
 }
 
 const pools = new WeakMap<Database, pg.Pool>();

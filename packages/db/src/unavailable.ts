@@ -22,14 +22,32 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
 /** node-postgres's own timeouts and lost connections carry no code, only these messages. */
 const DRIVER_MESSAGES = /timeout exceeded when trying to connect|Query read timeout|Connection terminated/;
 
+/** What the pg adapter said of a failure: its kind, PostgreSQL's code and, for a unique violation, the index. */
+export interface DriverError {
+  kind?: string;
+  originalCode?: string;
+  constraint?: { index?: string };
+}
+
 /**
- * Whether `error` (from Prisma Client on the pg adapter) says that the database did not answer in
- * time or could not be reached: a failure to retry later, not a fault of the request or the app.
+ * The pg adapter's account of `error`, whether it came through Prisma Client (in its
+ * `meta.driverAdapterError`) or from the adapter itself (queryThroughAdapter's DriverAdapterError,
+ * whose `cause` it is); undefined for any other error.
+ */
+export function driverErrorOf(error: unknown): DriverError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === "DriverAdapterError") return error.cause as DriverError | undefined;
+  return (error as Error & { meta?: { driverAdapterError?: { cause?: DriverError } } }).meta?.driverAdapterError?.cause;
+}
+
+/**
+ * Whether `error` (from Prisma Client on the pg adapter, or from the adapter itself) says that the
+ * database did not answer in time or could not be reached: a failure to retry later, not a fault
+ * of the request or the app.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const { meta } = error as Error & { meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
-  const cause = meta?.driverAdapterError?.cause;
+  const cause = driverErrorOf(error);
   if (cause?.kind !== undefined && UNAVAILABLE_KINDS.has(cause.kind)) return true;
   if (cause?.originalCode !== undefined && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
   return DRIVER_MESSAGES.test(error.message);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Prisma, type Database } from "@enroll/db";
+import { driverErrorOf, Prisma, type Database } from "@enroll/db";
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, InvalidRequestError } from "../errors.ts";
 import { signUpParts, SIGN_UP_PARTS, type SignUpOutcome, type SignUpPlan } from "../sign-up-statement.ts";
 
@@ -96,7 +96,6 @@ function idsOf(userId: string | null, emailId: string | null): SignUpOutcome["cr
 
 /** The unique violation of idempotency_keys' primary key, as Prisma's driver adapter reports it. */
 function isKeyTaken(error: unknown): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  const { cause } = (error.meta?.driverAdapterError ?? {}) as { cause?: { kind?: string; constraint?: { index?: string } } };
+  const cause = driverErrorOf(error);
   return cause?.kind === "UniqueConstraintViolation" && cause.constraint?.index === "idempotency_keys_pkey";
 }

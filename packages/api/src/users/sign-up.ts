@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "@enroll/db";
+import { queryThroughAdapter, type Database } from "@enroll/db";
 import type { CreateUserResponse } from "@enroll/validators";
 import { logUserCreated, userCreatedStep } from "../audit/user-created.ts";
 import type { Config } from "../config/index.ts";
@@ -122,7 +122,8 @@ export function countSignUp({ metrics }: Pick<SignUpServices, "metrics">, ended:
   else metrics.countSignUp(signUpFailureOutcome(ended.failure));
 }
 
+/** The sign-up's statement, through Prisma's adapter: the hot path of every sign-up (see queryThroughAdapter). */
 async function signUpNow(db: Database, plan: SignUpPlan): Promise<SignUpOutcome> {
-  const [row] = await db.$queryRaw<{ user_id: string; email_id: string }[]>(signUpStatement(plan));
+  const [row] = await queryThroughAdapter<{ user_id: string; email_id: string }>(db, signUpStatement(plan));
   return { created: row && { userId: row.user_id, emailId: row.email_id }, replayed: false };
 }
