@@ -16,7 +16,7 @@ import path from "node:path";
 import { loadConfig } from "@enroll/api/config";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts";
 import { sendSignUps, SignUpLedger } from "./load.ts";
-import { readOptions, usage, UsageError, type Options } from "./options.ts";
+import { readOptions, usage, UsageError, type Options, type SigningAlgorithm } from "./options.ts";
 import { profilesIn, summarizeProfiles, type ProfileEntry, type TimeWindow } from "./profile.ts";
 import { cellTable, describeMachine, judge, markdownTable, summarize, verdictTable, type CellResult } from "./report.ts";
 import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
@@ -75,30 +75,39 @@ const appEnv = {
   RATE_LIMITER_SIGNUP_LIMIT: "1000000",
   ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
 };
-const baseline = await startBaselineServer(database.url, config.databasePoolSize);
+/** A baseline per signing algorithm, each signing as the app it is measured against. */
+const baselines = new Map<SigningAlgorithm, ServerUnderTest>();
 try {
+  for (const signing of options.signing) {
+    baselines.set(signing, await startBaselineServer(database.url, config.databasePoolSize, { SESSION_SIGNING_ALGORITHM: signing }));
+  }
   console.log(`Pool size ${config.databasePoolSize}; ${database.version}`);
   const chosen = options.scenarios.map((name) => scenarios[name]);
   const baselineWorkloads = [...new Set(chosen.map((scenario) => scenario.workload))];
   for (let round = 1; round <= options.rounds; round++) {
-    const { app, coldStartMs } = await startAppServer(database.url, appEnv);
-    coldStartsMs.push(coldStartMs);
-    console.log(`Round ${round} of ${options.rounds}: the app answered its first sign-up ${coldStartMs.toFixed(0)} ms after its start`);
-    try {
-      for (const connections of options.connections) {
-        for (const workload of baselineWorkloads) {
-          cells.push(await runCell(database, options, { round, server: baseline, door: doors.baseline, workload, connections }));
-          for (const scenario of chosen.filter((scenario) => scenario.workload === workload)) {
-            cells.push(await runCell(database, options, { round, server: app, ...scenario, connections }));
+    for (const signing of options.signing) {
+      const { app, coldStartMs } = await startAppServer(database.url, { ...appEnv, SESSION_SIGNING_ALGORITHM: signing });
+      coldStartsMs.push(coldStartMs);
+      console.log(
+        `Round ${round} of ${options.rounds}, ${signing}: the app answered its first sign-up ${coldStartMs.toFixed(0)} ms after its start`,
+      );
+      const baseline = baselines.get(signing)!;
+      try {
+        for (const connections of options.connections) {
+          for (const workload of baselineWorkloads) {
+            cells.push(await runCell(database, options, { round, signing, server: baseline, door: doors.baseline, workload, connections }));
+            for (const scenario of chosen.filter((scenario) => scenario.workload === workload)) {
+              cells.push(await runCell(database, options, { round, signing, server: app, ...scenario, connections }));
+            }
           }
         }
+      } finally {
+        await app.stop();
       }
-    } finally {
-      await app.stop();
     }
   }
 } finally {
-  await baseline.stop();
+  for (const baseline of baselines.values()) await baseline.stop();
   await database.close();
   await receiver?.close();
 }
@@ -124,6 +133,7 @@ const settings = {
   durationSeconds: options.durationSeconds,
   connections: options.connections,
   scenarios: options.scenarios,
+  signing: options.signing,
   poolSize: config.databasePoolSize,
   database: config.databaseUrl ? "a new database on DATABASE_URL's server" : "embedded PostgreSQL",
 };
@@ -144,6 +154,7 @@ if (inconsistent.length > 0) {
 
 interface Cell {
   round: number;
+  signing: SigningAlgorithm;
   server: ServerUnderTest;
   door: Door;
   workload: Workload;
@@ -153,7 +164,7 @@ interface Cell {
 async function runCell(
   { client }: BenchDatabase,
   { warmupSeconds, durationSeconds }: Options,
-  { round, server, door, workload, connections }: Cell,
+  { round, signing, server, door, workload, connections }: Cell,
 ): Promise<CellResult> {
   const ledger = new SignUpLedger(`${runId}-${cells.length}-`, workload.duplicateShare);
   const load = { connections, warmupSeconds, seconds: durationSeconds, expectedStatuses: workload.expectedStatuses };
@@ -187,7 +198,7 @@ async function runCell(
         }
       : undefined;
   console.log(
-    `${door.name} · ${workload.name} · ${connections} conn.: ${requestsPerSecond.toFixed(0)} req/s, ` +
+    `${door.name} · ${signing} · ${workload.name} · ${connections} conn.: ${requestsPerSecond.toFixed(0)} req/s, ` +
       `p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, errors ${measurement.errors}, ` +
       `${cpuMsPerRequest} CPU ms/req, ${peakRssMb} MB; ${rows.signedUpAndAnswered} sign-ups in the database for ` +
       `${rows.created} 200s, ${rows.signedUp - rows.signedUpAndAnswered} more whose answers were cut off at the end` +
@@ -200,6 +211,7 @@ async function runCell(
   );
   return {
     round,
+    signing,
     server: door === doors.baseline ? "baseline" : "app",
     door: door.name,
     workload: workload.name,

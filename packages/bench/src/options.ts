@@ -13,6 +13,8 @@ export interface Options {
   cpuProfile: boolean;
   /** The app sends a user.create webhook per sign-up to a receiver on loopback. */
   webhooks: boolean;
+  /** SESSION_SIGNING_ALGORITHM of the app and the baseline alike; each is measured in every round. */
+  signing: SigningAlgorithm[];
   /** Where the JSON report goes. */
   out: string;
 }
@@ -25,12 +27,17 @@ export const usage = `Usage: pnpm bench [options]
   --connections <list>  concurrent connections, e.g. 1,16,64 (the default)
   --scenarios <list>    any of rest, trpc, mix (default: all three)
   --cpu-prof            profile the app under load and print where its time went
+  --signing <list>      session signing algorithms, any of RS256 (the default), ES256, EdDSA: the app
+                        and the baseline sign with each in turn, so the table shows what each costs
   --webhooks            the app posts each sign-up's user.create webhook to a receiver on loopback;
                         after each app cell, waits until all are delivered (the baseline sends none)
   --out <file>          the JSON report (default packages/bench/results/latest.json)
   --help                this text
 Environment: DATABASE_URL (a server to create a fresh database on; default: embedded PostgreSQL),
 DATABASE_POOL_SIZE (for the app and the baseline alike).`;
+
+export const SIGNING_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -48,6 +55,7 @@ export function readOptions(args: string[]): Options {
       scenarios: { type: "string", default: Object.keys(scenarios).join(",") },
       "cpu-prof": { type: "boolean", default: false },
       webhooks: { type: "boolean", default: false },
+      signing: { type: "string", default: "RS256" },
       out: { type: "string", default: new URL("../results/latest.json", import.meta.url).pathname },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -64,6 +72,12 @@ export function readOptions(args: string[]): Options {
     }),
     cpuProfile: values["cpu-prof"],
     webhooks: values.webhooks,
+    signing: values.signing.split(",").map((name) => {
+      if (!(SIGNING_ALGORITHMS as readonly string[]).includes(name)) {
+        throw new UsageError(`Unknown signing algorithm "${name}": one of ${SIGNING_ALGORITHMS.join(", ")}`);
+      }
+      return name as SigningAlgorithm;
+    }),
     out: values.out,
   };
 }

@@ -7,6 +7,8 @@ import { doors, workloads } from "./scenarios.ts";
 export interface CellResult {
   /** Which of the interleaved rounds (from 1). */
   round: number;
+  /** SESSION_SIGNING_ALGORITHM of the server (the app, and the baseline it is measured against). */
+  signing: string;
   server: "app" | "baseline";
   door: string;
   workload: string;
@@ -23,6 +25,7 @@ export interface CellResult {
 
 /** One door under one workload and connection count: the median of its rounds. */
 export interface CellSummary {
+  signing: string;
   server: "app" | "baseline";
   door: string;
   workload: string;
@@ -65,8 +68,8 @@ export function median(values: number[]): number {
 
 /** Each door, workload and connection count over its rounds, in the order first measured. */
 export function summarize(cells: CellResult[]): CellSummary[] {
-  const key = (cell: Pick<CellResult, "door" | "workload" | "connections">) =>
-    `${cell.door}|${cell.workload}|${cell.connections}`;
+  const key = (cell: Pick<CellResult, "signing" | "door" | "workload" | "connections">) =>
+    `${cell.signing}|${cell.door}|${cell.workload}|${cell.connections}`;
   const groups = new Map<string, CellResult[]>();
   for (const cell of cells) groups.set(key(cell), [...(groups.get(key(cell)) ?? []), cell]);
   const baselineOf = (cell: CellResult) =>
@@ -74,6 +77,7 @@ export function summarize(cells: CellResult[]): CellSummary[] {
       (other) =>
         other.server === "baseline" &&
         other.round === cell.round &&
+        other.signing === cell.signing &&
         other.workload === cell.workload &&
         other.connections === cell.connections,
     );
@@ -81,6 +85,7 @@ export function summarize(cells: CellResult[]): CellSummary[] {
     const [first] = rounds as [CellResult];
     const of = (value: (cell: CellResult) => number) => median(rounds.map(value));
     const summary: CellSummary = {
+      signing: first.signing,
       server: first.server,
       door: first.door,
       workload: first.workload,
@@ -124,7 +129,7 @@ export function judge(summaries: CellSummary[], coldStartsMs: number[]): Verdict
   const verdict = (target: string, cell: string, value: string, met: boolean) =>
     verdicts.push({ target, cell, value, met });
   for (const summary of summaries.filter((summary) => summary.server === "app")) {
-    const name = `${summary.door}, ${summary.workload}, ${summary.connections} conn.`;
+    const name = `${summary.door}, ${summary.signing}, ${summary.workload}, ${summary.connections} conn.`;
     const ratio = summary.vsBaseline;
     const maxCpu = targets.maxCpuVsBaseline[summary.door];
     if (ratio && maxCpu) verdict(`CPU per sign-up ≤ ${maxCpu}× the baseline's`, name, times(ratio.cpu), ratio.cpu <= maxCpu);
@@ -137,6 +142,7 @@ export function judge(summaries: CellSummary[], coldStartsMs: number[]): Verdict
     }
     const plain = summaries.find(
       (other) =>
+        other.signing === summary.signing &&
         other.door === summary.door &&
         other.connections === summary.connections &&
         other.workload === workloads.unique.name,
@@ -167,11 +173,12 @@ export function judge(summaries: CellSummary[], coldStartsMs: number[]): Verdict
 export function cellTable(summaries: CellSummary[]): string {
   return markdownTable(
     [
-      ...["door", "workload", "conn.", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "errors", "409s"],
+      ...["door", "signing", "workload", "conn.", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "errors", "409s"],
       ...["peak RSS MB", "rows = 200s", "req/s vs baseline", "p99 vs baseline", "CPU vs baseline"],
     ],
     summaries.map((summary) => [
       summary.door,
+      summary.signing,
       summary.workload,
       String(summary.connections),
       summary.requestsPerSecond.toFixed(0),

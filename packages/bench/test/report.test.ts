@@ -16,6 +16,7 @@ const measurement = (requestsPerSecond: number, p99: number): CellResult["measur
 
 function cell(overrides: Partial<CellResult> & Pick<CellResult, "round" | "connections">): CellResult {
   return {
+    signing: "RS256",
     server: "app",
     door: doors.rest.name,
     workload: workloads.unique.name,
@@ -39,6 +40,7 @@ const baselineCell = (round: number, connections: number, requestsPerSecond: num
 
 function summary(overrides: Partial<CellSummary> & Pick<CellSummary, "connections">): CellSummary {
   return {
+    signing: "RS256",
     server: "app",
     door: doors.rest.name,
     workload: workloads.unique.name,
@@ -74,6 +76,22 @@ describe("summarize", () => {
     expect(app).toMatchObject({ server: "app", rounds: 3, requestsPerSecond: 900, p99: 20, cpuMsPerRequest: 0.5, peakRssMb: 240 });
     // Per round: req/s 0.9, 0.5, 0.8; p99 3, 1, 1.5; CPU 2, 3, 2.
     expect(app?.vsBaseline).toEqual({ requestsPerSecond: 0.8, p99: 1.5, cpu: 2 });
+  });
+
+  it("measures each signing algorithm against the baseline that signs with the same one", () => {
+    const cells = [
+      baselineCell(1, 64, 1000, 10, 0.5),
+      { ...baselineCell(1, 64, 2000, 5, 0.25), signing: "ES256" },
+      cell({ round: 1, connections: 64, measurement: measurement(800, 20), cpuMsPerRequest: 0.75 }),
+      cell({ round: 1, connections: 64, signing: "ES256", measurement: measurement(1800, 6), cpuMsPerRequest: 0.5 }),
+    ];
+
+    const apps = summarize(cells).filter((summary) => summary.server === "app");
+
+    expect(apps.map(({ signing, vsBaseline }) => ({ signing, vsBaseline }))).toEqual([
+      { signing: "RS256", vsBaseline: { requestsPerSecond: 0.8, p99: 2, cpu: 1.5 } },
+      { signing: "ES256", vsBaseline: { requestsPerSecond: 0.9, p99: 1.2, cpu: 2 } },
+    ]);
   });
 
   it("says a cell's rows did not match if they did not in any round", () => {
