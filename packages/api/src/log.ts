@@ -12,11 +12,14 @@ const currentRequestId = new AsyncLocalStorage<string>();
 function errorSummary(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { class: typeof error, message: String(error).slice(0, 300) };
   const { code } = error as Error & { code?: unknown };
+  const driverError = driverErrorOf(error);
   return {
     class: error.constructor.name,
-    code,
-    kind: driverErrorOf(error)?.kind,
-    message: error.message.trim().split("\n").at(-1)?.slice(0, 300),
+    // Prisma Client's code, else PostgreSQL's (SQLSTATE) for a failure straight from the adapter.
+    code: code ?? driverError?.originalCode,
+    kind: driverError?.kind,
+    // The adapter's own error is named by its kind alone; PostgreSQL's sentence is in its cause.
+    message: ((error.name === "DriverAdapterError" && driverError?.originalMessage) || error.message).trim().split("\n").at(-1)?.slice(0, 300),
   };
 }
 

@@ -22,10 +22,11 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
 /** node-postgres's own timeouts and lost connections carry no code, only these messages. */
 const DRIVER_MESSAGES = /timeout exceeded when trying to connect|Query read timeout|Connection terminated/;
 
-/** What the pg adapter said of a failure: its kind, PostgreSQL's code and, for a unique violation, the index. */
+/** What the pg adapter said of a failure: its kind, PostgreSQL's code and sentence and, for a unique violation, the index. */
 export interface DriverError {
   kind?: string;
   originalCode?: string;
+  originalMessage?: string;
   constraint?: { index?: string };
 }
 
