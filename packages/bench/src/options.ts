@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "@enroll/api/config";
 import { scenarios, type ScenarioName } from "./scenarios.ts";
 
 export interface Options {
@@ -35,9 +36,6 @@ export const usage = `Usage: pnpm bench [options]
   --help                this text
 Environment: DATABASE_URL (a server to create a fresh database on; default: embedded PostgreSQL),
 DATABASE_POOL_SIZE (for the app and the baseline alike).`;
-
-export const SIGNING_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export class UsageError extends Error {
   override name = "UsageError";
