@@ -4,8 +4,8 @@
  * - the app's own statement (its statement builder's plan, so the two cannot drift apart) on the
  *   app's tables: the user, its address, the session row, the audit entry and the expired-session
  *   delete, in one round trip on a `pg` pool of the app's size;
- * - the session token with the app's claims, signed synchronously with `node:crypto` (a key of the
- *   same kind as the app's, made at start) while the statement runs;
+ * - the session token with the app's claims (its own signSessionToken), signed synchronously with
+ *   `node:crypto` (a key of the same kind as the app's, made at start) while the statement runs;
  * - the body read as plain chunks, the answer written in one call.
  * No framework, no input validation, no request id, no cookie options, no rate limit. It runs on
  * plain Node (type stripping, no loader), reads the app's settings (DATABASE_URL,
@@ -15,14 +15,13 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import pg from "pg";
-import { loadConfig, planSignUp, signUpStatement } from "@enroll/api";
+import { loadConfig, planSignUp, signSessionToken, signUpStatement, type SigningKeys } from "@enroll/api";
 import type { SigningAlgorithm } from "@enroll/api/config";
 
 // A sign-up that signs its user in at once, as the app's is measured (main.ts): verification off.
 const config = loadConfig({ ...process.env, EMAIL_REQUIRE_VERIFICATION: "false" });
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
-const { audience, issuer, lifespanSeconds, signingAlgorithm } = config.session;
-const signer = makeSigner(signingAlgorithm);
+const signer = makeSigner(config.session.signingAlgorithm);
 
 const server = createServer((request, response) => {
   if (request.method === "GET" && request.url === "/jwks") return send(response, 200, { keys: [signer.publicJwk] });
@@ -41,14 +40,8 @@ async function signUp(request: IncomingMessage, response: ServerResponse, body: 
     const session = { id: randomUUID(), userAgent: requester.userAgent, ipAddress: requester.address };
     const statement = signUpStatement(planSignUp(config, { userId, email: address, requester, session }));
     const created = pool.query<{ email_id: string }>(statement.text, statement.values);
-    // Signed while the statement is on its way to PostgreSQL and back.
-    const token = signer.sign({
-      sub: userId,
-      aud: audience,
-      ...(issuer === undefined ? {} : { iss: issuer }),
-      session_id: session.id,
-      email: { address, is_primary: true, is_verified: false },
-    });
+    // Signed while the statement is on its way to PostgreSQL and back, with the app's own claims.
+    const { token } = signSessionToken(signer, config.session, { sessionId: session.id, userId, address });
     const [row] = (await created).rows;
     if (!row) return send(response, 409, { code: 409, message: "Conflict" });
     send(response, 200, { id: userId, user_id: userId, email_id: row.email_id }, { "Set-Cookie": `hanko=${token}` });
@@ -71,8 +64,8 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
-/** A JWS of the app's header and claims, signed with `node:crypto` on this thread: the least a token can cost. */
-function makeSigner(algorithm: SigningAlgorithm): { sign(claims: object): string; publicJwk: object } {
+/** JWSs with the app's header, signed with `node:crypto` on this thread: the least a token can cost. */
+function makeSigner(algorithm: SigningAlgorithm): Pick<SigningKeys, "sign"> & { publicJwk: object } {
   const { privateKey, publicKey } = keyPairFor(algorithm);
   const kid = randomUUID();
   const header = Buffer.from(JSON.stringify({ alg: algorithm, kid, typ: "JWT" })).toString("base64url");
@@ -80,9 +73,9 @@ function makeSigner(algorithm: SigningAlgorithm): { sign(claims: object): string
     algorithm === "ES256" ? { key: privateKey, dsaEncoding: "ieee-p1363" } : privateKey;
   const digest = algorithm === "EdDSA" ? null : "sha256";
   return {
-    sign(claims) {
+    sign(claims, { expiresInSeconds }) {
       const issuedAt = Math.floor(Date.now() / 1000);
-      const payload = Buffer.from(JSON.stringify({ ...claims, iat: issuedAt, exp: issuedAt + lifespanSeconds })).toString("base64url");
+      const payload = Buffer.from(JSON.stringify({ ...claims, iat: issuedAt, exp: issuedAt + expiresInSeconds })).toString("base64url");
       const input = `${header}.${payload}`;
       return `${input}.${sign(digest, Buffer.from(input), key).toString("base64url")}`;
     },

@@ -147,6 +147,12 @@ export async function sendSignUps(
   };
 }
 
+/** `cpuMs` of CPU time spread over the answers of `measurement`, per answer, to the microsecond. */
+export function cpuMsPerAnswer(cpuMs: number, { responses }: Pick<Measurement, "responses">): number {
+  const answered = Object.values(responses).reduce((sum, count) => sum + count, 0);
+  return Math.round((1000 * cpuMs) / answered) / 1000;
+}
+
 /** Nearest-rank percentile of sorted values, to 0.1 ms. */
 function percentile(sorted: number[], share: number): number {
   return round(sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN);

@@ -15,12 +15,13 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig, type SigningAlgorithm } from "@enroll/api/config";
 import { checkRows, openFreshDatabase, type BenchDatabase } from "./database.ts";
-import { sendSignUps, SignUpLedger } from "./load.ts";
+import { cpuMsPerAnswer, sendSignUps, SignUpLedger } from "./load.ts";
 import { readOptions, usage, UsageError, type Options } from "./options.ts";
 import { profilesIn, summarizeProfiles, type ProfileEntry, type TimeWindow } from "./profile.ts";
 import { cellTable, describeMachine, judge, markdownTable, summarize, verdictTable, type CellResult } from "./report.ts";
 import { doors, scenarios, type Door, type Workload } from "./scenarios.ts";
 import {
+  BENCH_APP_SETTINGS,
   cpuMilliseconds,
   peakRssBytes,
   resetPeakRss,
@@ -46,14 +47,7 @@ if (options.help) {
   process.exit(0);
 }
 
-/**
- * What is measured is a sign-up that signs its user in at once (the session row and token), on both
- * sides: verification, which leaves that for a passcode later, is off for the bench whatever the
- * default.
- */
-const SIGN_IN_AT_ONCE = { EMAIL_REQUIRE_VERIFICATION: "false" };
-
-const config = loadConfig({ ...process.env, ...SIGN_IN_AT_ONCE });
+const config = loadConfig({ ...process.env, ...BENCH_APP_SETTINGS });
 const runId = randomBytes(3).toString("hex");
 const loadAverageBefore = os.loadavg();
 
@@ -69,10 +63,7 @@ const appEnv = {
     ? { WEBHOOKS_ENABLED: "true", WEBHOOKS_HOOKS: JSON.stringify([{ callback: receiver.url, events: ["user.create"] }]) }
     : {}),
   DATABASE_POOL_SIZE: String(config.databasePoolSize),
-  ...SIGN_IN_AT_ONCE,
-  // The rate limiter is part of every sign-up, so it runs, but every request comes from 127.0.0.1,
-  // thousands a second: its limit is set where it never refuses one.
-  RATE_LIMITER_SIGNUP_LIMIT: "1000000",
+  ...BENCH_APP_SETTINGS,
   ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
 };
 /** A baseline per signing algorithm, each signing as the app it is measured against. */
@@ -187,14 +178,13 @@ async function runCell(
   const peakRssMb = Math.round((await peakRssBytes(server.pid)) / 2 ** 20);
   const rows = await checkRows(client, ledger);
   const { requestsPerSecond, latencyMs } = measurement;
-  const served = Object.values(measurement.responses).reduce((sum, count) => sum + count, 0);
-  const cpuMsPerRequest = Math.round((1000 * cpuMs) / served) / 1000;
+  const cpuMsPerRequest = cpuMsPerAnswer(cpuMs, measurement);
   // Deliveries that lag behind the load are finished before the next cell, and their CPU counted.
   const webhooks: (WebhookCheck & { cpuMsPerRequestWithDelivery: number }) | undefined =
     receiver && door !== doors.baseline
       ? {
           ...(await untilDelivered(client, { prefix: ledger.prefix, signedUp: rows.signedUp, receiver, receivedBefore })),
-          cpuMsPerRequestWithDelivery: Math.round((1000 * (cpuMilliseconds(server.pid) - cpuAtStart)) / served) / 1000,
+          cpuMsPerRequestWithDelivery: cpuMsPerAnswer(cpuMilliseconds(server.pid) - cpuAtStart, measurement),
         }
       : undefined;
   console.log(

@@ -80,7 +80,7 @@ export function readOptions(args: string[]): Options {
   };
 }
 
-function positiveNumber(option: string, text: string): number {
+export function positiveNumber(option: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) {
     throw new UsageError(`${option} needs whole numbers above 0, not "${text}"`);

@@ -12,9 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkRows, openFreshDatabase, type BenchDatabase, type RowCheck } from "./database.ts";
-import { sendSignUps, SignUpLedger, type Measurement } from "./load.ts";
+import { cpuMsPerAnswer, sendSignUps, SignUpLedger, type Measurement } from "./load.ts";
+import { positiveNumber } from "./options.ts";
 import { describeMachine, markdownTable } from "./report.ts";
-import { cpuMilliseconds } from "./servers.ts";
+import { BENCH_APP_SETTINGS, cpuMilliseconds } from "./servers.ts";
 import { signUpsByOutcome, startSharedServices, startTopology, type SharedServices, type Topology } from "./topology.ts";
 
 const usage = `Usage: pnpm bench:scale [options]
@@ -44,10 +45,10 @@ const options = (() => {
       process.exit(0);
     }
     return {
-      instances: values.instances.split(",").map((count) => positive("--instances", count)),
-      connections: positive("--connections", values.connections),
-      warmupSeconds: positive("--warmup", values.warmup),
-      durationSeconds: positive("--duration", values.duration),
+      instances: values.instances.split(",").map((count) => positiveNumber("--instances", count)),
+      connections: positiveNumber("--connections", values.connections),
+      warmupSeconds: positiveNumber("--warmup", values.warmup),
+      durationSeconds: positiveNumber("--duration", values.duration),
       out: values.out,
     };
   } catch (error) {
@@ -56,14 +57,6 @@ const options = (() => {
   }
 })();
 
-function positive(option: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${option} needs whole numbers above 0, not "${text}"`);
-  return value;
-}
-
-/** As `pnpm bench`: sign-ups sign in at once, and all the load comes from one address, never refused. */
-const instanceEnv = { EMAIL_REQUIRE_VERIFICATION: "false", RATE_LIMITER_SIGNUP_LIMIT: "1000000" };
 
 interface ScaleCell {
   instances: number;
@@ -90,7 +83,7 @@ try {
   services = await startSharedServices(database.url);
   console.log(`${database.version}; ${options.connections} connections, ${options.durationSeconds} s per cell`);
   for (const count of options.instances) {
-    const topology = await startTopology(services, count, instanceEnv);
+    const topology = await startTopology(services, count, BENCH_APP_SETTINGS);
     try {
       cells.push(await runCell(database, services, topology, "haproxy"));
       // Once, on the same warm instance: what HAProxy adds.
@@ -175,8 +168,6 @@ async function runCell({ client }: BenchDatabase, shared: SharedServices, topolo
     [ledger.prefix],
   );
   const createdPerInstance = (await createdByEach(topology)).map((created, i) => created - createdSoFar[i]!);
-  const served = Object.values(measurement.responses).reduce((total, responses) => total + responses, 0);
-  const perRequest = (ms: number) => Math.round((1000 * ms) / served) / 1000;
   const duplicates = repeated[0]!.duplicates;
   const cell: ScaleCell = {
     instances: count,
@@ -185,7 +176,7 @@ async function runCell({ client }: BenchDatabase, shared: SharedServices, topolo
     rows,
     duplicates,
     createdPerInstance,
-    cpuMsPerRequest: { instances: perRequest(cpuUsed.instances), proxies: perRequest(cpuUsed.proxies) },
+    cpuMsPerRequest: { instances: cpuMsPerAnswer(cpuUsed.instances, measurement), proxies: cpuMsPerAnswer(cpuUsed.proxies, measurement) },
     sound: rows.consistent && measurement.errors === 0 && duplicates === 0,
   };
   console.log(

@@ -53,7 +53,7 @@ export interface Topology {
  * The environment of every instance: deploy/enroll.env with its addresses replaced by this
  * machine's, then `env` (for a benchmark's or a test's own settings).
  */
-export async function instanceEnvironment(services: SharedServices, env: Record<string, string>): Promise<Record<string, string>> {
+async function instanceEnvironment(services: SharedServices, env: Record<string, string>): Promise<Record<string, string>> {
   const file = parseEnv(await readFile(deployFiles.environment, "utf8")) as Record<string, string>;
   return {
     ...file,
