@@ -37,10 +37,10 @@ export async function listUsers(db: Database, query: UserListQuery): Promise<Pag
   const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   const [row] = await db.$queryRaw<{ total: bigint; items: AdminUser[] }[]>`
     WITH matching AS (
-      SELECT listed.id, listed.created_at FROM users AS listed WHERE ${Prisma.join(filters, " AND ")}
+      SELECT listed.* FROM users AS listed WHERE ${Prisma.join(filters, " AND ")}
     ), shown AS (
-      SELECT listed.* FROM users AS listed JOIN matching USING (id)
-      ORDER BY listed.created_at ${order}, listed.id ${order}
+      SELECT * FROM matching
+      ORDER BY created_at ${order}, id ${order}
       LIMIT ${perPage}::int OFFSET ${(page - 1) * perPage}::bigint
     )
     SELECT (SELECT count(*) FROM matching) AS total,
@@ -125,18 +125,18 @@ export async function deleteUserAsOperator(services: UserAdminServices, userId: 
   ];
   // Every part reads the rows as they were before the statement: the user as it was is read beside its deletion.
   const [deleted] = await db.$queryRaw<{ id: string; primary_address: string | null }[]>`
-    WITH doomed AS (
-      SELECT doomed.id, ${userJson(Prisma.sql`doomed`)} AS data,
-        (SELECT emails.address FROM primary_emails JOIN emails ON emails.id = primary_emails.email_id WHERE primary_emails.user_id = doomed.id) AS primary_address
-      FROM users AS doomed WHERE doomed.id = ${userId}::uuid FOR UPDATE
-    ), gone_primary_email AS (
-      DELETE FROM primary_emails WHERE user_id IN (SELECT id FROM doomed)
-    ), gone_keys AS (
-      DELETE FROM idempotency_keys WHERE user_id IN (SELECT id FROM doomed)
-    ), gone_user AS (
-      -- Its addresses and sessions go with it (ON DELETE CASCADE).
-      DELETE FROM users USING doomed WHERE users.id = doomed.id RETURNING users.id, doomed.data, doomed.primary_address
-    )${steps.length > 0 ? Prisma.sql`, ${Prisma.join(steps, ", ")}` : Prisma.empty}
+    ${withSteps([
+      Prisma.sql`doomed AS (
+        SELECT doomed.id, ${userJson(Prisma.sql`doomed`)} AS data,
+          (SELECT emails.address FROM primary_emails JOIN emails ON emails.id = primary_emails.email_id WHERE primary_emails.user_id = doomed.id) AS primary_address
+        FROM users AS doomed WHERE doomed.id = ${userId}::uuid FOR UPDATE
+      )`,
+      Prisma.sql`gone_primary_email AS (DELETE FROM primary_emails WHERE user_id IN (SELECT id FROM doomed))`,
+      Prisma.sql`gone_keys AS (DELETE FROM idempotency_keys WHERE user_id IN (SELECT id FROM doomed))`,
+      // Its addresses and sessions go with it (ON DELETE CASCADE).
+      Prisma.sql`gone_user AS (DELETE FROM users USING doomed WHERE users.id = doomed.id RETURNING users.id, doomed.data, doomed.primary_address)`,
+      ...steps,
+    ])}
     SELECT id, primary_address FROM gone_user`;
   if (!deleted) throw userNotFound();
   logAuditEntry(config.auditLog, requester, { type: "user_deleted", actor: { userId, email: deleted.primary_address } });
