@@ -30,13 +30,14 @@ export type AdminUser = z.infer<typeof adminUser>;
 /** The most addresses one new user may be given at once. */
 export const MAX_NEW_USER_EMAILS = 10;
 
+/** A date and time with a zone, as `name`. */
+const time = (name: string) => z.iso.datetime({ offset: true, error: `${name} must be a date and time such as 2024-05-01T12:00:00Z` });
+
 /** Times PostgreSQL and every client read alike: from 1970 to 9999, with a zone. */
-const pastOrFutureTime = z.iso
-  .datetime({ offset: true, error: "created_at must be a date and time such as 2024-05-01T12:00:00Z" })
-  .refine((text) => {
-    const year = new Date(text).getUTCFullYear();
-    return year >= 1970 && year <= 9999;
-  }, "created_at must be between 1970 and 9999");
+const pastOrFutureTime = time("created_at").refine((text) => {
+  const year = new Date(text).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}, "created_at must be between 1970 and 9999");
 
 /** `POST /users` on the admin API: a user with its addresses, as the reference takes it; exactly one address is primary. */
 export const adminCreateUserInput = z
@@ -130,8 +131,6 @@ export const userListQuery = z.object({
 });
 
 export type UserListQuery = z.output<typeof userListQuery>;
-
-const time = (name: string) => z.iso.datetime({ offset: true, error: `${name} must be a date and time such as 2024-05-01T12:00:00Z` });
 
 export const auditLogListQuery = z.object({
   ...pageQuery,

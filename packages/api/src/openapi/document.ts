@@ -39,6 +39,12 @@ export const PUBLIC_API: DocumentIntro = {
  * `X-Forwarded-Host`, which anyone can set to make the document (and a cache in front of it)
  * point elsewhere.
  */
+/** The OpenAPI document of `routes`, made the first time it is asked for and kept. */
+export function lazyDocument(routes: readonly Route[], intro: DocumentIntro): () => ReturnType<typeof openApiDocument> {
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  return () => (document ??= openApiDocument(routes, intro));
+}
+
 export function openApiDocument(routes: readonly Route[], intro: DocumentIntro) {
   return createDocument({
     openapi: "3.1.0",

@@ -11,7 +11,7 @@ import {
   metricsOperation,
   signUpsPerDayOperation,
 } from "../openapi/admin-operations.ts";
-import { openApiDocument } from "../openapi/document.ts";
+import { lazyDocument } from "../openapi/document.ts";
 import { deleteUser, getAuditLogs, getMetrics, getSignUpsPerDay, getUserAsOperator, getUsers, postUserAsOperator } from "../rest/admin.ts";
 
 /**
@@ -49,10 +49,5 @@ export const adminRoutes: readonly Route[] = [
   },
 ];
 
-let document: ReturnType<typeof openApiDocument> | undefined;
-
 /** The OpenAPI document of the routes above, made once. */
-export function adminApiDocument(): ReturnType<typeof openApiDocument> {
-  document ??= openApiDocument(adminRoutes, ADMIN_API);
-  return document;
-}
+export const adminApiDocument = lazyDocument(adminRoutes, ADMIN_API);

@@ -1,6 +1,6 @@
 import { jsonResponse } from "../http/exchange.ts";
 import type { Route } from "../http/route.ts";
-import { openApiDocument, PUBLIC_API } from "../openapi/document.ts";
+import { lazyDocument, PUBLIC_API } from "../openapi/document.ts";
 import {
   aliveOperation,
   createUserOperation,
@@ -67,10 +67,5 @@ export const routes: readonly Route[] = [
   { path: "/openapi.json", public: false, methods: { GET: { handle: async () => jsonResponse(200, apiDocument()), operation: null } } },
 ];
 
-let document: ReturnType<typeof openApiDocument> | undefined;
-
 /** The OpenAPI document of the routes above, made once. */
-export function apiDocument(): ReturnType<typeof openApiDocument> {
-  document ??= openApiDocument(routes, PUBLIC_API);
-  return document;
-}
+export const apiDocument = lazyDocument(routes, PUBLIC_API);
