@@ -44,6 +44,11 @@ export function mayVerify(userId: string, ownerId: string | null, ownsAnAddress:
   return ownerId === userId || (ownerId === null && !ownsAnAddress);
 }
 
+/** mayVerify, for the statements that decide it again as they write: `ownerId` the address's user_id, `userId` the user's. */
+function mayVerifyInSql(ownerId: Prisma.Sql, userId: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(${ownerId} = ${userId} OR (${ownerId} IS NULL AND NOT EXISTS (SELECT FROM emails AS other WHERE other.user_id = ${userId})))`;
+}
+
 /**
  * A passcode's initialize, in one statement: the passcode row (`hash` of its code), made only if
  * the address is still one the user may verify, then `steps` (its email, webhook, audit entry),
@@ -58,9 +63,7 @@ export function passcodeStatement(
       INSERT INTO passcodes (id, user_id, email_id, ttl, code)
       SELECT ${id}::uuid, ${userId}::uuid, email.id, ${ttlSeconds}::int, ${hash}
       FROM emails AS email
-      WHERE email.id = ${emailId}::uuid
-        AND (email.user_id = ${userId}::uuid
-             OR (email.user_id IS NULL AND NOT EXISTS (SELECT FROM emails WHERE user_id = ${userId}::uuid)))
+      WHERE email.id = ${emailId}::uuid AND ${mayVerifyInSql(Prisma.sql`email.user_id`, Prisma.sql`${userId}::uuid`)}
       RETURNING id, user_id, email_id, created_at
     )`;
   return Prisma.sql`WITH ${withSteps(own, steps)} SELECT id, created_at FROM ${NEW_PASSCODE}`;
@@ -81,11 +84,9 @@ export function expiredPasscodesSweep(name: string): SignUpStep {
 /** A passcode being tried, with what its finalize needs to know of its address and user. */
 export interface TriedPasscode {
   userId: string;
-  emailId: string;
   address: string;
-  /** The address's owner and whether it was verified before this finalize. */
+  /** The address's owner before this finalize. */
   ownerId: string | null;
-  verified: boolean;
   ownsAnAddress: boolean;
   /** The user's primary address, when it has one (for the audit entries). */
   primaryAddress: string | null;
@@ -93,7 +94,7 @@ export interface TriedPasscode {
   ttl: number;
   createdAt: Date;
   expired: boolean;
-  /** The tries taken, counting this one; null when none was left (finalizes beside this one took them), 0 when it expired. */
+  /** The tries taken, counting this one; null when none was left (finalizes beside this one took them) or it expired. */
   tries: number | null;
 }
 
@@ -113,14 +114,14 @@ export async function takePasscodeTry(db: Database, id: string): Promise<TriedPa
       WHERE id IN (SELECT id FROM found WHERE NOT expired) AND try_count < ${MAX_PASSCODE_TRIES}::int
       RETURNING try_count
     )
-    SELECT found.user_id AS "userId", found.email_id AS "emailId", email.address, email.user_id AS "ownerId", email.verified,
+    SELECT found.user_id AS "userId", email.address, email.user_id AS "ownerId",
            EXISTS (SELECT FROM emails WHERE user_id = found.user_id) AS "ownsAnAddress",
            (SELECT primary_address.address FROM primary_emails JOIN emails AS primary_address ON primary_address.id = primary_emails.email_id
             WHERE primary_emails.user_id = found.user_id) AS "primaryAddress",
            found.code AS hash, found.ttl, found.created_at AS "createdAt", found.expired,
            (SELECT try_count FROM taken) AS tries
     FROM found JOIN emails AS email ON email.id = found.email_id`;
-  return row && (row.expired ? { ...row, tries: 0 } : row);
+  return row;
 }
 
 /** Deletes a passcode, whose tries are used up. */
@@ -145,9 +146,7 @@ export function passcodeClaimStatement(passcodeId: string, steps: SignUpStep[]):
     ), ${address} AS (
       UPDATE emails SET verified = true, user_id = used.user_id, updated_at = now()
       FROM used_passcode AS used
-      WHERE emails.id = used.email_id
-        AND (emails.user_id = used.user_id
-             OR (emails.user_id IS NULL AND NOT EXISTS (SELECT FROM emails AS other WHERE other.user_id = used.user_id)))
+      WHERE emails.id = used.email_id AND ${mayVerifyInSql(Prisma.sql`emails.user_id`, Prisma.sql`used.user_id`)}
       RETURNING emails.id, emails.user_id, emails.address, emails.verified, emails.created_at, emails.updated_at
     ), ${user} AS (
       SELECT id, created_at, updated_at FROM users WHERE id IN (SELECT user_id FROM ${address})
