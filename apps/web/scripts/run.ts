@@ -179,16 +179,16 @@ const admin = await open(
   (server) => server.close(),
   (error) => `Could not serve the admin API on ${config.admin.host} port ${config.admin.port} (ADMIN_HOST and ADMIN_PORT pick another): ${error.message}`,
 );
-await open(
+const server = await open(
   "the server (requests in flight may finish)",
   () => startServer({ services, dev, pages }),
   (server) => server.close(),
   (error) => `Could not serve on port ${config.port} (PORT picks another): ${error.message}`,
 );
-log.info(`Enroll is serving on http://localhost:${config.port}, its admin API on ${admin.url}${config.admin.apiKey ? " (with ADMIN_API_KEY)" : ""}`);
+log.info(`Enroll is serving on ${server.url}, its admin API on ${admin.url}${config.admin.apiKey ? " (with ADMIN_API_KEY)" : ""}`);
 if (config.emailDelivery.via === "mailbox") {
   log.info(
-    `Passcode emails are not sent but kept in the mailbox: open http://localhost:${config.port}/mailbox ` +
+    `Passcode emails are not sent but kept in the mailbox: open ${server.url}/mailbox ` +
       "(set EMAIL_DELIVERY_SMTP_HOST and EMAIL_DELIVERY_FROM_ADDRESS to send them)",
   );
 } else if (config.emailDelivery.via === "none") {

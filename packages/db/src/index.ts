@@ -30,14 +30,14 @@ export function createDatabase(url: string, { poolSize = 10 }: { poolSize?: numb
   });
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({ adapter, errorFormat: "minimal" });
-  pools.set(db, pool);
   // A second adapter on the same pool, for queryThroughAdapter; never disposed: the client's own ends the pool.
   let connected: Promise<SqlQueryable> | undefined;
-  adapters.set(db, () => (connected ??= adapter.connect()));
+  underneath.set(db, { pool, adapter: () => (connected ??= adapter.connect()) });
   return db;
 }
 
-const adapters = new WeakMap<Database, () => Promise<SqlQueryable>>();
+/** What each client of createDatabase runs on: its pool (for poolStatsOf) and its adapter (for queryThroughAdapter). */
+const underneath = new WeakMap<Database, { pool: pg.Pool; adapter: () => Promise<SqlQueryable> }>();
 
 /** Each value as it is: the statement's SQL casts what it must (`::uuid`, `::int`). */
 const AS_GIVEN: ArgType = { scalarType: "unknown", arity: "scalar" };
@@ -53,7 +53,7 @@ const AS_GIVEN: ArgType = { scalarType: "unknown", arity: "scalar" };
  * driverErrorOf reads as it reads Prisma Client's.
  */
 export async function queryThroughAdapter<Row extends Record<string, unknown>>(db: Database, statement: Prisma.Sql): Promise<Row[]> {
-  const connect = adapters.get(db);
+  const connect = underneath.get(db)?.adapter;
   if (!connect) throw new Error("Not a database made by createDatabase");
   const { values } = statement;
   const { columnNames, rows } = await (await connect()).queryRaw({
@@ -68,8 +68,6 @@ export async function queryThroughAdapter<Row extends Record<string, unknown>>(d
   });
 }
 
-const pools = new WeakMap<Database, pg.Pool>();
-
 /** How a database's pool of connections stands: open, idle (so in use: open - idle), and queries waiting for one. */
 export interface PoolStats {
   open: number;
@@ -78,6 +76,6 @@ export interface PoolStats {
 }
 
 export function poolStatsOf(db: Database): PoolStats | undefined {
-  const pool = pools.get(db);
+  const pool = underneath.get(db)?.pool;
   return pool && { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }

@@ -72,8 +72,8 @@ async function stopLeftBehind(dataDir: string, holder: number): Promise<void> {
 
 /**
  * Starts postgres-watchdog.sh, which stops the PostgreSQL `holder` once this process has ended, however
- * it ended; `release` lets it go after a clean stop. None on Windows, which has no sh: there, the
- * next start stops a PostgreSQL left behind.
+ * it ended; `release` lets it go after a clean stop. None on Windows, which has no sh, and where a
+ * start cannot tell a PostgreSQL left behind (leftBehind): there it must be stopped by hand.
  */
 function startWatchdog(dataDir: string, holder: number, warn: (message: string) => void): { release(): void } {
   if (process.platform === "win32") return { release: () => {} };
