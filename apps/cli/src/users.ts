@@ -37,17 +37,12 @@ export async function runUsers(args: string[], terminal: Terminal, env: Record<s
   if (!actions.includes(action as Action)) return misused(terminal);
   const count = { list: operands.length === 0, get: operands.length === 1, delete: operands.length === 1, create: operands.length >= 1 };
   if (!count[action as Action]) return misused(terminal);
-  const whole = (name: "page" | "per-page") => {
+  for (const name of ["page", "per-page"] as const) {
     const text = values[name];
-    if (text !== undefined && !/^[1-9]\d{0,8}$/.test(text)) throw new RangeError(`--${name} must be a whole number from 1`);
-    return text === undefined ? undefined : Number(text);
-  };
-  let paging;
-  try {
-    paging = { page: whole("page"), perPage: whole("per-page") };
-  } catch (error) {
-    return misused(terminal, (error as Error).message);
+    if (text !== undefined && !/^[1-9]\d{0,8}$/.test(text)) return misused(terminal, `--${name} must be a whole number from 1`);
   }
+  const whole = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+  const paging = { page: whole(values.page), perPage: whole(values["per-page"]) };
 
   const users = adminUsers(values["admin-url"], values["admin-key"]);
   const print = (answer: unknown, text: () => string[]) => (values.json ? [JSON.stringify(answer, null, 2)] : text()).forEach((line) => terminal.log(line));
@@ -55,16 +50,16 @@ export async function runUsers(args: string[], terminal: Terminal, env: Record<s
     switch (action as Action) {
       case "list": {
         const outcome = await users.list({ email: values.email, ...paging });
-        return done(outcome, "list", (page) => print(page.users, () => listed(page.users, page.total, paging)));
+        return done(outcome, (page) => print(page.users, () => listed(page.users, page.total, paging)));
       }
       case "get":
-        return done(await users.get(operands[0]!), "get", (user) => print(user, () => described(user)));
+        return done(await users.get(operands[0]!), (user) => print(user, () => described(user)));
       case "create": {
         const emails = operands.map((address, index) => ({ address, is_primary: index === 0, is_verified: values.verified }));
-        return done(await users.create(emails), "create", (user) => print(user, () => [`Created user ${user.id}.`, ...described(user).slice(1)]));
+        return done(await users.create(emails), (user) => print(user, () => [`Created user ${user.id}.`, ...described(user).slice(1)]));
       }
       case "delete":
-        return done(await users.delete(operands[0]!), "delete", () => terminal.log(`Deleted user ${operands[0]}.`));
+        return done(await users.delete(operands[0]!), () => terminal.log(`Deleted user ${operands[0]}.`));
     }
   } catch (error) {
     if (!(error instanceof UnreachableError)) throw error;
@@ -72,9 +67,9 @@ export async function runUsers(args: string[], terminal: Terminal, env: Record<s
     return 1;
   }
 
-  function done<T>(outcome: AdminOutcome<T>, what: Action, show: (answer: T) => void): number {
+  function done<T>(outcome: AdminOutcome<T>, show: (answer: T) => void): number {
     if ("refused" in outcome) {
-      terminal.error(`Could not ${doing[what]}: ${reasonFor(outcome.refused)}`);
+      terminal.error(`Could not ${doing[action as Action]}: ${reasonFor(outcome.refused)}`);
       return 1;
     }
     show(outcome.answered);

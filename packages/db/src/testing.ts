@@ -50,7 +50,8 @@ export function postmasterPid(dataDir: string): number {
  */
 export function killAllButPostgres(pid: number, dataDir: string): void {
   const started = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
-  for (const child of started) if (child !== postmasterPid(dataDir)) process.kill(child, "SIGKILL");
+  const postgres = postmasterPid(dataDir);
+  for (const child of started) if (child !== postgres) process.kill(child, "SIGKILL");
   process.kill(pid, "SIGKILL");
 }
 
